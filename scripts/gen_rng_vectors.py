@@ -83,6 +83,12 @@ VECTORS = [
     (13, [("choice", 10, 6, True), ("choice", 10, 6, False), ("choice", 1, 3, True)]),
     (2**32 - 1, [("randn", 4), ("rand", 2)]),
     (123, [("randn", 700), ("rand", 400)]),  # crosses several regenerations
+]
+# Thousands of mixed draws per seed, including the extremes of the seed range.
+BULK = [("randn", 1500), ("rand", 1000), ("randint", 0, 10, 500), ("randint", -(2**35), 2**33, 500),
+        ("shuffle", 1000), ("randn", 1)]
+VECTORS += [(seed, BULK) for seed in (0, 1, 42, 2**32 - 1)]
+VECTORS += [
     (3, [("randn", 4, 5), ("rand", 3, 2), ("randint", 0, 7, 5), ("randn", 2, 2)]),
 ]
 
@@ -95,7 +101,7 @@ def main():
         "vectors": [run(seed, calls) for seed, calls in VECTORS],
     }
     OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps(data, indent=1) + "\n")
+    OUT.write_text(json.dumps(data, separators=(",", ":")) + "\n")
     print(f"wrote {OUT} ({len(data['vectors'])} vectors, numpy {np.__version__})")
 
 
