@@ -1,4 +1,8 @@
-//! Reference side of `grade`: numpy-exact random numbers and the reference
-//! solution of every lab, from which fixtures and handouts are produced.
+//! Reference side of `grade`: numpy-exact random numbers, the wire format the
+//! probe speaks, and the reference solution of every lab, from which fixtures
+//! and handouts are produced.
 
+pub mod fixtures;
+pub mod labs;
 pub mod rng;
+pub mod wire;

@@ -1,0 +1,34 @@
+//! The registry of labs the reference knows: one entry per lab, each a
+//! reference solution, its adapter and the cases its fixtures are made from.
+//! Adding a lab means adding a module here and a folder under `reference/labs/`.
+
+use crate::wire::Call;
+use serde_json::Value;
+
+pub mod cs240;
+
+/// One fixture case before its expected outputs are computed.
+pub struct CaseSpec {
+    /// File stem under `fixtures/<lab>/`, and the name the rubric uses.
+    pub id: String,
+    pub description: String,
+    /// Where the explicit inputs came from (seeds, sizes), for people re-deriving them.
+    pub origin: Value,
+    pub inputs: Value,
+}
+
+/// What the reference knows of one lab.
+pub struct LabReference {
+    pub name: &'static str,
+    /// The graded items, in rubric order.
+    pub items: &'static [&'static str],
+    /// The adapter over the reference solution.
+    pub call: Call,
+    pub cases: fn() -> Vec<CaseSpec>,
+}
+
+pub const LABS: &[LabReference] = &[cs240::LAB];
+
+pub fn find(name: &str) -> Option<&'static LabReference> {
+    LABS.iter().find(|lab| lab.name == name)
+}

@@ -1,0 +1,249 @@
+//! The wire format shared by fixtures, the probe and the grader.
+//!
+//! This file is lab-agnostic and self-contained (std, ndarray, serde_json only)
+//! because it is compiled twice: into the reference crate, and verbatim into
+//! every probe that runs a student's code.
+//!
+//! Values are JSON:
+//! - a matrix is `{"shape": [rows, cols], "data": [row-major numbers]}`;
+//! - a list of matrices is a JSON array of matrices; a scalar is a number;
+//! - a non-finite number is the string `"NaN"`, `"inf"` or `"-inf"` (JSON has no
+//!   such numbers, and a student's NaN must reach the grader as a NaN).
+//!
+//! The probe answers on a dedicated file descriptor with one frame:
+//! `GRADE-ANSWER-v1 <byte length>\n<payload>`; the payload is
+//! `{"ok": outputs}`, `{"panic": message}` or `{"error": message}`.
+
+use ndarray::Array2;
+use serde_json::{json, Map, Value};
+use std::io::{Read, Write};
+
+/// First token of the probe's answer frame.
+pub const FRAME_MAGIC: &str = "GRADE-ANSWER-v1";
+/// Environment variable naming the descriptor the probe answers on.
+pub const ANSWER_FD_VAR: &str = "GRADE_ANSWER_FD";
+
+/// A number as it travels: finite numbers as JSON numbers, others as strings.
+pub fn from_f64(x: f64) -> Value {
+    if x.is_finite() {
+        json!(x)
+    } else if x.is_nan() {
+        json!("NaN")
+    } else if x > 0.0 {
+        json!("inf")
+    } else {
+        json!("-inf")
+    }
+}
+
+/// Reads a number written by [`from_f64`].
+pub fn to_f64(v: &Value) -> Result<f64, String> {
+    match v {
+        Value::Number(n) => n.as_f64().ok_or_else(|| format!("{n} is not an f64")),
+        Value::String(s) if s == "NaN" => Ok(f64::NAN),
+        Value::String(s) if s == "inf" => Ok(f64::INFINITY),
+        Value::String(s) if s == "-inf" => Ok(f64::NEG_INFINITY),
+        other => Err(format!("expected a number, found {}", kind(other))),
+    }
+}
+
+pub fn from_tensor(a: &Array2<f64>) -> Value {
+    let data: Vec<Value> = a.iter().map(|&x| from_f64(x)).collect();
+    json!({ "shape": [a.nrows(), a.ncols()], "data": data })
+}
+
+pub fn from_tensors(list: &[Array2<f64>]) -> Value {
+    Value::Array(list.iter().map(from_tensor).collect())
+}
+
+pub fn to_tensor(v: &Value) -> Result<Array2<f64>, String> {
+    let shape = v
+        .get("shape")
+        .and_then(Value::as_array)
+        .ok_or("a matrix needs a \"shape\" array")?;
+    let dims: Vec<usize> = shape
+        .iter()
+        .map(|d| d.as_u64().map(|d| d as usize))
+        .collect::<Option<_>>()
+        .ok_or("a matrix's shape must hold whole numbers")?;
+    let [rows, cols] = dims[..] else {
+        return Err(format!("a matrix has 2 dimensions, found {}", dims.len()));
+    };
+    let data = v
+        .get("data")
+        .and_then(Value::as_array)
+        .ok_or("a matrix needs a \"data\" array")?;
+    let data: Vec<f64> = data.iter().map(to_f64).collect::<Result<_, _>>()?;
+    Array2::from_shape_vec((rows, cols), data)
+        .map_err(|_| format!("shape ({rows}, {cols}) does not fit its data"))
+}
+
+pub fn to_tensors(v: &Value) -> Result<Vec<Array2<f64>>, String> {
+    v.as_array()
+        .ok_or_else(|| format!("expected a list of matrices, found {}", kind(v)))?
+        .iter()
+        .map(to_tensor)
+        .collect()
+}
+
+/// The named field of an object, or an error naming it.
+pub fn field<'a>(v: &'a Value, key: &str) -> Result<&'a Value, String> {
+    v.get(key).ok_or_else(|| format!("missing input \"{key}\""))
+}
+
+pub fn usize_field(v: &Value, key: &str) -> Result<usize, String> {
+    field(v, key)?
+        .as_u64()
+        .map(|n| n as usize)
+        .ok_or_else(|| format!("input \"{key}\" must be a whole number"))
+}
+
+pub fn f64_field(v: &Value, key: &str) -> Result<f64, String> {
+    to_f64(field(v, key)?).map_err(|e| format!("input \"{key}\": {e}"))
+}
+
+pub fn tensor_field(v: &Value, key: &str) -> Result<Array2<f64>, String> {
+    to_tensor(field(v, key)?).map_err(|e| format!("input \"{key}\": {e}"))
+}
+
+pub fn tensors_field(v: &Value, key: &str) -> Result<Vec<Array2<f64>>, String> {
+    to_tensors(field(v, key)?).map_err(|e| format!("input \"{key}\": {e}"))
+}
+
+/// An object of named outputs, in the order given.
+pub fn outputs<const N: usize>(pairs: [(&str, Value); N]) -> Value {
+    let mut map = Map::new();
+    for (k, v) in pairs {
+        map.insert(k.to_string(), v);
+    }
+    Value::Object(map)
+}
+
+/// A short name for a JSON value's kind, for messages.
+pub fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Frames a payload for the answer channel.
+pub fn frame(payload: &Value) -> Vec<u8> {
+    let body = payload.to_string();
+    let mut out = format!("{FRAME_MAGIC} {}\n", body.len()).into_bytes();
+    out.extend_from_slice(body.as_bytes());
+    out
+}
+
+/// Signature of a lab adapter: run one graded item on one case's inputs.
+pub type Call = fn(&str, &Value) -> Result<Value, String>;
+
+/// The probe's `main`: `probe ITEM < inputs.json`, answering with one frame on
+/// the descriptor named by [`ANSWER_FD_VAR`] (standard output when unset).
+///
+/// The student's panics are caught here so that a message, not a crash, comes
+/// back; a process that dies instead (abort, stack overflow, signal) simply
+/// sends no frame and the grader reports how it died.
+pub fn serve(call: Call) -> ! {
+    let item = std::env::args().nth(1).unwrap_or_default();
+    let mut input = String::new();
+    let payload = match std::io::stdin().read_to_string(&mut input) {
+        Err(e) => json!({ "error": format!("cannot read the case's inputs: {e}") }),
+        Ok(_) => match serde_json::from_str::<Value>(&input) {
+            Err(e) => json!({ "error": format!("the case's inputs are not JSON: {e}") }),
+            Ok(inputs) => run_caught(call, &item, &inputs),
+        },
+    };
+    let bytes = frame(&payload);
+    let written = match std::env::var(ANSWER_FD_VAR)
+        .ok()
+        .and_then(|s| s.parse::<i32>().ok())
+    {
+        Some(fd) => write_to_fd(fd, &bytes),
+        None => std::io::stdout().write_all(&bytes),
+    };
+    std::process::exit(if written.is_ok() { 0 } else { 70 })
+}
+
+fn run_caught(call: Call, item: &str, inputs: &Value) -> Value {
+    use std::sync::Mutex;
+    static LAST_PANIC: Mutex<Option<String>> = Mutex::new(None);
+    std::panic::set_hook(Box::new(|info| {
+        let msg = if let Some(s) = info.payload().downcast_ref::<&str>() {
+            s.to_string()
+        } else if let Some(s) = info.payload().downcast_ref::<String>() {
+            s.clone()
+        } else {
+            "panic with a non-text payload".to_string()
+        };
+        let place = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        if let Ok(mut last) = LAST_PANIC.lock() {
+            *last = Some(format!("{msg}{place}"));
+        }
+    }));
+    match std::panic::catch_unwind(|| call(item, inputs)) {
+        Ok(Ok(outputs)) => json!({ "ok": outputs }),
+        Ok(Err(e)) => json!({ "error": e }),
+        Err(_) => {
+            let msg = LAST_PANIC
+                .lock()
+                .ok()
+                .and_then(|mut m| m.take())
+                .unwrap_or_else(|| "panicked".to_string());
+            json!({ "panic": msg })
+        }
+    }
+}
+
+#[cfg(unix)]
+fn write_to_fd(fd: i32, bytes: &[u8]) -> std::io::Result<()> {
+    use std::os::unix::io::FromRawFd;
+    // The grader opened this descriptor for us; we own it from here on.
+    let mut file = unsafe { std::fs::File::from_raw_fd(fd) };
+    file.write_all(bytes)?;
+    file.flush()
+}
+
+#[cfg(not(unix))]
+fn write_to_fd(_fd: i32, bytes: &[u8]) -> std::io::Result<()> {
+    std::io::stdout().write_all(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn tensors_round_trip_bit_for_bit_including_non_finite() {
+        let a = array![[0.1 + 0.2, -1e-300], [f64::NAN, f64::NEG_INFINITY]];
+        let text = from_tensor(&a).to_string();
+        let back = to_tensor(&serde_json::from_str(&text).unwrap()).unwrap();
+        assert_eq!(back[[0, 0]].to_bits(), a[[0, 0]].to_bits());
+        assert_eq!(back[[0, 1]].to_bits(), a[[0, 1]].to_bits());
+        assert!(back[[1, 0]].is_nan());
+        assert_eq!(back[[1, 1]], f64::NEG_INFINITY);
+    }
+
+    #[test]
+    fn a_shape_that_does_not_fit_its_data_is_refused() {
+        let v = json!({"shape": [2, 2], "data": [1.0, 2.0, 3.0]});
+        assert!(to_tensor(&v).unwrap_err().contains("does not fit"));
+    }
+
+    #[test]
+    fn frame_states_the_payload_length() {
+        let f = frame(&json!({"ok": 1}));
+        assert_eq!(
+            String::from_utf8(f).unwrap(),
+            "GRADE-ANSWER-v1 8\n{\"ok\":1}"
+        );
+    }
+}
