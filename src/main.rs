@@ -1,1 +1,192 @@
-fn main() {}
+//! The `grade` command line. Exit codes: 0 graded (whatever the score) or
+//! command done; 1 a check failed (`fixtures --check`); 2 the grader could not
+//! do what was asked (bad arguments, unknown lab, broken rubric or fixture).
+
+use anyhow::{bail, Result};
+use clap::{Args, Parser, Subcommand};
+use grade::grading::{default_results_path, Grader};
+use grade::handout::{write_starter, Form};
+use grade::lab::{self, Lab};
+use grade::results::Results;
+use grade::{paths, regenerate, report};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "grade",
+    version,
+    about = "Autograder for neural-network labs: grades a student's Rust crate and writes Gradescope's results.json",
+    args_conflicts_with_subcommands = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Cmd>,
+    #[command(flatten)]
+    grade: GradeArgs,
+}
+
+#[derive(Args)]
+struct GradeArgs {
+    /// The submission: a crate folder, a folder holding one, or the student's file itself.
+    #[arg(long, value_name = "DIR")]
+    submission: Option<PathBuf>,
+    /// The lab to grade against (optional when only one lab exists).
+    #[arg(long)]
+    lab: Option<String>,
+    /// Where to write results.json.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Write a lab's handout crate (or, with --solution, the full solution).
+    Starter {
+        #[arg(long)]
+        lab: String,
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        #[arg(long)]
+        solution: bool,
+    },
+    /// Regenerate fixtures/<lab>/ from the reference, or --check that it is current.
+    Fixtures {
+        /// One lab; all labs when absent.
+        #[arg(long)]
+        lab: Option<String>,
+        #[arg(long)]
+        check: bool,
+    },
+    /// List the labs this grader knows.
+    Labs,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let root = paths::root();
+    let outcome = match cli.command {
+        Some(Cmd::Starter { lab, out, solution }) => starter(&root, &lab, &out, solution),
+        Some(Cmd::Fixtures { lab, check }) => fixtures(&root, lab, check),
+        Some(Cmd::Labs) => {
+            for name in lab::names(&root) {
+                println!("{name}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        None => grade(&root, cli.grade),
+    };
+    outcome.unwrap_or_else(|e| {
+        eprintln!("grade: error: {e:#}");
+        ExitCode::from(2)
+    })
+}
+
+fn grade(root: &Path, args: GradeArgs) -> Result<ExitCode> {
+    let Some(submission) = args.submission else {
+        bail!("nothing to grade: pass --submission DIR (see `grade --help`)");
+    };
+    let out = args.out.unwrap_or_else(default_results_path);
+    let lab = match args.lab {
+        Some(l) => l,
+        None => match lab::names(root).as_slice() {
+            [only] => only.clone(),
+            names => bail!(
+                "several labs exist ({}); choose one with --lab",
+                names.join(", ")
+            ),
+        },
+    };
+    // Whatever fails from here on, a valid results.json is left behind.
+    let grader = match Grader::new(root, &lab, &paths::cache_dir()) {
+        Ok(g) => g,
+        Err(e) => return fail_with_results(&out, e),
+    };
+    if std::fs::symlink_metadata(&submission).is_err() {
+        let e = anyhow::anyhow!(
+            "the submission {} does not exist; check the path",
+            submission.display()
+        );
+        let results = grader.nothing_graded(&format!("{e}"), std::time::Instant::now());
+        results.write(&out)?;
+        return Err(e);
+    }
+    let results = match grader.grade(&submission) {
+        Ok(r) => r,
+        Err(e) => return fail_with_results(&out, e),
+    };
+    results.write(&out)?;
+    print!(
+        "{}",
+        report::table(
+            &results,
+            &format!("{} — {}", grader.lab.spec.title, submission.display())
+        )
+    );
+    println!("results written to {}", out.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The grader itself failed (not the student): write a results.json that says
+/// so, then report the error.
+fn fail_with_results(out: &Path, e: anyhow::Error) -> Result<ExitCode> {
+    let failed = Results {
+        score: 0.0,
+        execution_time: 0.0,
+        output: format!("The autograder could not grade this submission (not your fault): {e:#}. Please tell course staff."),
+        output_format: "text".into(),
+        visibility: grade::rubric::Visibility::Visible,
+        stdout_visibility: grade::rubric::Visibility::Hidden,
+        tests: Vec::new(),
+    };
+    if let Err(write_err) = failed.write(out) {
+        eprintln!(
+            "grade: error: could not write {}: {write_err:#}",
+            out.display()
+        );
+    }
+    Err(e)
+}
+
+fn starter(root: &Path, lab: &str, out: &Path, solution: bool) -> Result<ExitCode> {
+    let lab = Lab::load(root, lab)?;
+    let form = if solution {
+        Form::Solution
+    } else {
+        Form::Handout
+    };
+    write_starter(&lab, form, out)?;
+    let what = if solution { "solution" } else { "handout" };
+    println!("wrote the {} {what} crate to {}", lab.name(), out.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn fixtures(root: &Path, lab: Option<String>, check: bool) -> Result<ExitCode> {
+    let labs = match lab {
+        Some(l) => {
+            Lab::load(root, &l)?;
+            vec![l]
+        }
+        None => lab::names(root),
+    };
+    let mut stale = Vec::new();
+    for lab in &labs {
+        if check {
+            stale.extend(regenerate::check(root, lab)?);
+        } else {
+            let changed = regenerate::write(root, lab)?;
+            println!("fixtures/{lab}: {changed} file(s) written");
+        }
+    }
+    if stale.is_empty() {
+        if check {
+            println!("fixtures are current for {}", labs.join(", "));
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    for s in &stale {
+        eprintln!("stale: {s}");
+    }
+    eprintln!("run `grade fixtures` to regenerate them, review the diff, and commit it");
+    Ok(ExitCode::from(1))
+}

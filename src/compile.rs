@@ -1,0 +1,403 @@
+//! Building a submission: the dependencies once per machine (cached), then per
+//! submission only the student's crate and the lab's probe, with `rustc`
+//! called directly against the cached dependency artifacts.
+//!
+//! Calling rustc directly (instead of cargo per submission) keeps a build to
+//! two compiler runs and sidesteps cargo's modification-time freshness, which
+//! can hand back a previous submission's binary when paths repeat.
+
+use crate::lab::Lab;
+use crate::sandbox::{self, Exit, Limits};
+use anyhow::{bail, Context, Result};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+/// Optimisation level of the student's crate and the probe. Dependencies are
+/// always built in release.
+pub const OPT_LEVEL: &str = "1";
+
+/// The compiler, resolved past the rustup proxy so that children need no
+/// environment to find it.
+#[derive(Debug, Clone)]
+pub struct Toolchain {
+    pub rustc: PathBuf,
+    pub cargo: PathBuf,
+    /// `rustc -vV`, part of the dependency cache key.
+    pub version: String,
+}
+
+impl Toolchain {
+    pub fn detect() -> Result<Toolchain> {
+        let proxy = std::env::var_os("RUSTC")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| "rustc".into());
+        let output = |args: &[&str]| -> Result<String> {
+            let out = Command::new(&proxy).args(args).output().with_context(|| {
+                format!(
+                    "cannot run {}; install Rust (https://rustup.rs) or set RUSTC",
+                    proxy.display()
+                )
+            })?;
+            if !out.status.success() {
+                bail!(
+                    "{} {} failed: {}",
+                    proxy.display(),
+                    args.join(" "),
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
+            Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+        };
+        let sysroot = PathBuf::from(output(&["--print", "sysroot"])?);
+        let real = sysroot.join("bin").join("rustc");
+        let rustc = if real.is_file() { real } else { proxy.clone() };
+        let cargo = std::env::var_os("CARGO")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| "cargo".into());
+        Ok(Toolchain {
+            rustc,
+            cargo,
+            version: output(&["-vV"])?,
+        })
+    }
+}
+
+/// Pre-built dependencies: `--extern` paths and the folder of their own deps.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Deps {
+    pub externs: BTreeMap<String, PathBuf>,
+    pub search_dir: PathBuf,
+}
+
+/// The crates a probe links besides the lab's own dependencies.
+fn probe_dependencies() -> BTreeMap<String, String> {
+    BTreeMap::from([(
+        "serde_json".to_string(),
+        r#"{ version = "1", features = ["float_roundtrip"] }"#.to_string(),
+    )])
+}
+
+fn deps_manifest(lab: &Lab) -> String {
+    let mut deps: BTreeMap<String, String> = lab
+        .spec
+        .dependencies
+        .iter()
+        .map(|(k, v)| (k.clone(), format!("{v:?}")))
+        .collect();
+    deps.extend(probe_dependencies());
+    let mut text = String::from(
+        "[package]\nname = \"grade-deps\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n\
+         [lib]\npath = \"lib.rs\"\n\n# Its own workspace, even when the cache lies inside another one.\n[workspace]\n\n[profile.release]\ndebug = false\n\n[dependencies]\n",
+    );
+    for (name, req) in deps {
+        text.push_str(&format!("{name} = {req}\n"));
+    }
+    text
+}
+
+/// Builds (once per machine, toolchain and dependency set) the crates student
+/// code and probes link against, and returns where they are.
+pub fn prepare_deps(lab: &Lab, tools: &Toolchain, cache: &Path) -> Result<Deps> {
+    let manifest = deps_manifest(lab);
+    let key = hex(&Sha256::digest(format!("{manifest}\n{}", tools.version)))[..16].to_string();
+    let dir = cache.join(format!("deps-{key}"));
+    std::fs::create_dir_all(&dir)
+        .with_context(|| format!("cannot create the cache folder {}", dir.display()))?;
+    let lock = std::fs::File::create(dir.join(".lock"))?;
+    lock.lock().context("cannot lock the dependency cache")?;
+    let record = dir.join("deps.json");
+    if let Ok(text) = std::fs::read_to_string(&record) {
+        if let Ok(deps) = serde_json::from_str::<Deps>(&text) {
+            if deps.externs.values().all(|p| p.is_file()) {
+                return Ok(deps);
+            }
+        }
+    }
+    std::fs::write(dir.join("Cargo.toml"), &manifest)?;
+    std::fs::write(dir.join("lib.rs"), "")?;
+    // Pin the versions this project was tested with, when we have them.
+    let lockfile = lab.root.join("Cargo.lock");
+    if lockfile.is_file() && !dir.join("Cargo.lock").exists() {
+        std::fs::copy(&lockfile, dir.join("Cargo.lock"))?;
+    }
+    let out = Command::new(&tools.cargo)
+        .args([
+            "build",
+            "--release",
+            "--message-format=json",
+            "--manifest-path",
+        ])
+        .arg(dir.join("Cargo.toml"))
+        .env("CARGO_TARGET_DIR", dir.join("target"))
+        .stderr(Stdio::inherit())
+        .output()
+        .with_context(|| format!("cannot run {}", tools.cargo.display()))?;
+    if !out.status.success() {
+        bail!(
+            "building the lab's dependencies failed (see cargo's messages above); \
+             check the network or the registry, then run again"
+        );
+    }
+    let wanted: Vec<String> = lab
+        .spec
+        .dependencies
+        .keys()
+        .chain(probe_dependencies().keys())
+        .map(|k| k.replace('-', "_"))
+        .collect();
+    let mut externs = BTreeMap::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let Ok(msg) = serde_json::from_str::<Value>(line) else {
+            continue;
+        };
+        if msg["reason"] != "compiler-artifact" {
+            continue;
+        }
+        let name = msg["target"]["name"]
+            .as_str()
+            .unwrap_or("")
+            .replace('-', "_");
+        if !wanted.contains(&name) {
+            continue;
+        }
+        let rlib = msg["filenames"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .find(|f| f.ends_with(".rlib"));
+        if let Some(rlib) = rlib {
+            externs.insert(name, PathBuf::from(rlib));
+        }
+    }
+    if let Some(missing) = wanted.iter().find(|w| !externs.contains_key(*w)) {
+        bail!("cargo built the dependencies but reported no library for {missing}");
+    }
+    let deps = Deps {
+        externs,
+        search_dir: dir.join("target").join("release").join("deps"),
+    };
+    let tmp = dir.join("deps.json.tmp");
+    std::fs::write(&tmp, serde_json::to_string_pretty(&deps)?)?;
+    std::fs::rename(&tmp, &record)?;
+    Ok(deps)
+}
+
+/// Why a submission did not build.
+#[derive(Debug)]
+pub enum BuildFailure {
+    /// The student's file does not compile: the compiler's first errors.
+    Student(String),
+    /// The student's file compiles but lacks what the probe calls.
+    Api(String),
+    /// The grader's own fault (missing template, compiler not runnable).
+    Internal(anyhow::Error),
+}
+
+/// Builds the probe for `source` (the student's file) in `work`, returning its path.
+pub fn build(
+    lab: &Lab,
+    tools: &Toolchain,
+    deps: &Deps,
+    source: &str,
+    work: &Path,
+    wall: Duration,
+) -> Result<PathBuf, BuildFailure> {
+    let internal = BuildFailure::Internal;
+    let crate_dir = work.join("crate");
+    let probe_dir = work.join("probe");
+    let out_dir = work.join("out");
+    (|| -> Result<()> {
+        for dir in [&crate_dir, &probe_dir, &out_dir] {
+            std::fs::create_dir_all(dir)?;
+        }
+        // The provided sources come from the template, never from the upload.
+        for (dest, src) in &lab.spec.handout {
+            if dest.ends_with(".rs") && *dest != lab.spec.student_file {
+                write(&crate_dir.join(dest), &lab.read(src)?)?;
+            }
+        }
+        write(&crate_dir.join(&lab.spec.student_file), source)?;
+        write(&probe_dir.join("main.rs"), &lab.read(&lab.spec.probe.main)?)?;
+        write(&probe_dir.join("wire.rs"), &lab.wire_source()?)?;
+        for module in &lab.spec.probe.modules {
+            let name = Path::new(module)
+                .file_name()
+                .context("probe module without a file name")?;
+            write(&probe_dir.join(name), &lab.read(module)?)?;
+        }
+        Ok(())
+    })()
+    .map_err(internal)?;
+
+    let crate_name = &lab.spec.crate_name;
+    let mut lib = rustc(tools, deps, &crate_dir);
+    lib.args([
+        "--crate-type",
+        "rlib",
+        "--crate-name",
+        crate_name,
+        "--out-dir",
+    ])
+    .arg(&out_dir)
+    .arg(&lab.spec.student_file);
+    for name in lab.spec.dependencies.keys() {
+        extern_arg(&mut lib, deps, name);
+    }
+    compile_step(lib, wall).map_err(|e| match e {
+        StepError::Errors(text) => BuildFailure::Student(text),
+        StepError::Other(e) => BuildFailure::Internal(e),
+    })?;
+
+    let probe = out_dir.join("probe");
+    let mut bin = rustc(tools, deps, &probe_dir);
+    bin.args(["--crate-type", "bin", "--crate-name", "probe", "-o"])
+        .arg(&probe)
+        .arg("-L")
+        .arg(format!("dependency={}", out_dir.display()))
+        .arg("--extern")
+        .arg(format!(
+            "{crate_name}={}",
+            out_dir.join(format!("lib{crate_name}.rlib")).display()
+        ));
+    for name in lab
+        .spec
+        .dependencies
+        .keys()
+        .chain(probe_dependencies().keys())
+    {
+        extern_arg(&mut bin, deps, name);
+    }
+    bin.arg("main.rs");
+    compile_step(bin, wall).map_err(|e| match e {
+        StepError::Errors(text) => BuildFailure::Api(text),
+        StepError::Other(e) => BuildFailure::Internal(e),
+    })?;
+    Ok(probe)
+}
+
+fn rustc(tools: &Toolchain, deps: &Deps, cwd: &Path) -> Command {
+    let mut cmd = Command::new(&tools.rustc);
+    // A bare environment: compile-time `env!` in student code sees nothing of ours.
+    cmd.env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .current_dir(cwd);
+    cmd.args([
+        "--edition",
+        "2021",
+        "--error-format",
+        "json",
+        "--color",
+        "never",
+    ])
+    .args(["-C", &format!("opt-level={OPT_LEVEL}"), "-C", "debuginfo=0"])
+    .args(["--cap-lints", "warn"])
+    .arg("-L")
+    .arg(format!("dependency={}", deps.search_dir.display()));
+    cmd
+}
+
+fn extern_arg(cmd: &mut Command, deps: &Deps, name: &str) {
+    let key = name.replace('-', "_");
+    if let Some(path) = deps.externs.get(&key) {
+        cmd.arg("--extern").arg(format!("{key}={}", path.display()));
+    }
+}
+
+enum StepError {
+    Errors(String),
+    Other(anyhow::Error),
+}
+
+/// Shown errors at most; the rest are counted.
+const SHOWN_ERRORS: usize = 3;
+const LINES_PER_ERROR: usize = 25;
+
+fn compile_step(cmd: Command, wall: Duration) -> Result<(), StepError> {
+    let limits = Limits {
+        wall,
+        cpu_seconds: wall.as_secs().max(1) * 2,
+        // rustc's LLVM needs well over 1 GiB of address space to load.
+        address_space: Some(8 << 30),
+        file_size: 1 << 30,
+        open_files: 1024,
+        output_bytes: 4 << 20,
+        answer_bytes: 0,
+    };
+    let outcome = sandbox::run(cmd, Stdio::null(), &limits)
+        .map_err(|e| StepError::Other(anyhow::anyhow!("cannot run rustc: {e}")))?;
+    match outcome.exit {
+        Exit::Code(0) => Ok(()),
+        Exit::TimedOut => Err(StepError::Errors(format!(
+            "compiling took longer than {} s and was stopped",
+            wall.as_secs()
+        ))),
+        _ => {
+            let stderr = outcome.stderr.text();
+            let errors = rendered_errors(&stderr);
+            if errors.is_empty() {
+                Err(StepError::Errors(format!(
+                    "the compiler failed ({:?}) without an error message:\n{}",
+                    outcome.exit,
+                    tail_lines(&stderr, 20)
+                )))
+            } else {
+                Err(StepError::Errors(summarise(&errors)))
+            }
+        }
+    }
+}
+
+/// The human-readable text of each error diagnostic in rustc's JSON output.
+fn rendered_errors(stderr: &str) -> Vec<String> {
+    stderr
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter(|d| d["level"] == "error")
+        .filter_map(|d| d["rendered"].as_str().map(str::to_string))
+        .filter(|r| !r.starts_with("error: aborting due to"))
+        .collect()
+}
+
+fn summarise(errors: &[String]) -> String {
+    let mut out: Vec<String> = errors
+        .iter()
+        .take(SHOWN_ERRORS)
+        .map(|e| {
+            let lines: Vec<&str> = e.trim_end().lines().collect();
+            if lines.len() > LINES_PER_ERROR {
+                format!("{}\n  ...", lines[..LINES_PER_ERROR].join("\n"))
+            } else {
+                lines.join("\n")
+            }
+        })
+        .collect();
+    if errors.len() > SHOWN_ERRORS {
+        out.push(format!(
+            "... and {} more errors",
+            errors.len() - SHOWN_ERRORS
+        ));
+    }
+    out.join("\n\n")
+}
+
+fn tail_lines(text: &str, n: usize) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(n)..].join("\n")
+}
+
+fn write(path: &Path, text: &str) -> Result<()> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

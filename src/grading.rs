@@ -1,0 +1,495 @@
+//! Grading one submission, from its folder to a `Results`: find the student's
+//! file, build it with the lab's probe, run every (item, case) the rubric needs
+//! in its own child process, compare with the fixtures, and score.
+//!
+//! Nothing a submission does can stop this from returning a `Results`: its
+//! failures become feedback, and the grader's own failures become an error
+//! the caller reports.
+
+use crate::compare::{compare, Tolerance};
+use crate::compile::{self, BuildFailure, Deps, Toolchain};
+use crate::fixture::{self, Case};
+use crate::lab::Lab;
+use crate::protocol::{self, Answer};
+use crate::results::{round_score, Results, TestResult};
+use crate::rubric::{Rubric, Scoring, TestSpec, Visibility};
+use crate::sandbox::{self, Exit, Limits, Outcome};
+use crate::submission;
+use anyhow::{bail, Context, Result};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Everything needed to grade submissions of one lab, loaded and checked once.
+pub struct Grader {
+    pub lab: Lab,
+    pub rubric: Rubric,
+    pub cases: BTreeMap<String, Case>,
+    tools: Toolchain,
+    deps: Deps,
+    /// Probe runs at once.
+    pub jobs: usize,
+}
+
+/// The outcome of running one item on one case.
+#[derive(Debug, Clone)]
+struct Run {
+    /// The item's outputs, or why there are none (for the student).
+    result: Result<Value, String>,
+    /// What the student's code printed, if anything (kept short).
+    printed: Option<String>,
+    seconds: f64,
+}
+
+impl Grader {
+    /// Loads the lab, its rubric and fixtures, checks they agree, and makes
+    /// sure the dependencies are built (once per machine).
+    pub fn new(root: &Path, lab_name: &str, cache: &Path) -> Result<Grader> {
+        let lab = Lab::load(root, lab_name)?;
+        let rubric = Rubric::load(&lab.rubric_path(), lab_name)?;
+        let mut cases = BTreeMap::new();
+        for (i, c) in rubric.cases.iter().enumerate() {
+            let case = fixture::load(&lab.fixtures_dir(), lab_name, &c.id).with_context(|| {
+                format!(
+                    "{}: cases[{i}].id \"{}\" has no usable fixture",
+                    lab.rubric_path().display(),
+                    c.id
+                )
+            })?;
+            cases.insert(c.id.clone(), case);
+        }
+        check_rubric_against_fixtures(&lab, &rubric, &cases)?;
+        let tools = Toolchain::detect()?;
+        let deps = compile::prepare_deps(&lab, &tools, cache)?;
+        let jobs = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(4);
+        Ok(Grader {
+            lab,
+            rubric,
+            cases,
+            tools,
+            deps,
+            jobs,
+        })
+    }
+
+    pub fn grade(&self, upload: &Path) -> Result<Results> {
+        let start = Instant::now();
+        let file_name = Path::new(&self.lab.spec.student_file)
+            .file_name()
+            .and_then(|f| f.to_str())
+            .unwrap_or("lib.rs")
+            .to_string();
+        let student = match submission::find(upload, &file_name) {
+            Ok(s) => s,
+            Err(msg) => return Ok(self.nothing_graded(&msg, start)),
+        };
+        let work = tempfile::Builder::new()
+            .prefix("grade-")
+            .tempdir()
+            .context("cannot create a working folder")?;
+        let wall = Duration::from_secs_f64(self.rubric.limits.compile_seconds);
+        let probe = match compile::build(
+            &self.lab,
+            &self.tools,
+            &self.deps,
+            &student.source,
+            work.path(),
+            wall,
+        ) {
+            Ok(p) => p,
+            Err(BuildFailure::Student(text)) => {
+                let msg = format!(
+                    "Your {} does not compile, so nothing could be graded. The compiler says:\n\n{text}",
+                    student.found_at
+                );
+                return Ok(self.nothing_graded(&msg, start));
+            }
+            Err(BuildFailure::Api(text)) => {
+                let msg = format!(
+                    "Your {} compiles, but it does not provide what the grader calls: keep the \
+                     handout's names and signatures. The compiler says:\n\n{text}",
+                    student.found_at
+                );
+                return Ok(self.nothing_graded(&msg, start));
+            }
+            Err(BuildFailure::Internal(e)) => {
+                return Err(e.context("the grader could not build the submission"))
+            }
+        };
+        let runs = self.run_all(&probe, work.path(), start)?;
+        let tests = self
+            .rubric
+            .tests
+            .iter()
+            .map(|t| self.score_test(t, &runs))
+            .collect::<Vec<_>>();
+        let score = round_score(tests.iter().map(|t| t.score).sum());
+        Ok(Results {
+            score,
+            execution_time: round_seconds(start.elapsed().as_secs_f64()),
+            output: format!(
+                "Graded {} for {} ({} cases per test at most).",
+                student.found_at,
+                self.lab.spec.title,
+                self.rubric.cases.len()
+            ),
+            output_format: "text".into(),
+            visibility: Visibility::Visible,
+            stdout_visibility: Visibility::Hidden,
+            tests,
+        })
+    }
+
+    /// Results for a submission that could not be run at all: every test 0.
+    pub fn nothing_graded(&self, message: &str, start: Instant) -> Results {
+        let first = message.lines().next().unwrap_or(message);
+        Results {
+            score: 0.0,
+            execution_time: round_seconds(start.elapsed().as_secs_f64()),
+            output: message.to_string(),
+            output_format: "text".into(),
+            visibility: Visibility::Visible,
+            stdout_visibility: Visibility::Hidden,
+            tests: self
+                .rubric
+                .tests
+                .iter()
+                .map(|t| TestResult {
+                    score: 0.0,
+                    max_score: t.points,
+                    status: "failed".into(),
+                    name: t.name.clone(),
+                    number: t.number.clone(),
+                    output: format!("Not graded: {first}"),
+                    visibility: t.visibility,
+                    execution_time: 0.0,
+                })
+                .collect(),
+        }
+    }
+
+    /// Runs every distinct (item, case) the rubric needs, `jobs` at a time.
+    fn run_all(
+        &self,
+        probe: &Path,
+        work: &Path,
+        start: Instant,
+    ) -> Result<BTreeMap<(String, String), Run>> {
+        let inputs_dir = work.join("inputs");
+        let run_dir = work.join("run");
+        std::fs::create_dir_all(&inputs_dir)?;
+        std::fs::create_dir_all(&run_dir)?;
+        for (id, case) in &self.cases {
+            // Only inputs ever reach the probe; expected values stay here.
+            std::fs::write(
+                inputs_dir.join(format!("{id}.json")),
+                case.inputs.to_string(),
+            )?;
+        }
+        let mut needed: Vec<(String, String)> = Vec::new();
+        for t in &self.rubric.tests {
+            for c in self.rubric.cases_of(t) {
+                let key = (t.item.clone(), c.id.clone());
+                if !needed.contains(&key) {
+                    needed.push(key);
+                }
+            }
+        }
+        let budget = Duration::from_secs_f64(self.rubric.limits.submission_seconds);
+        let queue = Mutex::new(needed.into_iter());
+        let done = Mutex::new(BTreeMap::new());
+        std::thread::scope(|s| {
+            for _ in 0..self.jobs {
+                s.spawn(|| loop {
+                    let next = queue.lock().expect("queue").next();
+                    let Some((item, case)) = next else { break };
+                    let run = if start.elapsed() >= budget {
+                        Run {
+                            result: Err(format!(
+                                "not run: the submission used up its {} s time budget",
+                                budget.as_secs()
+                            )),
+                            printed: None,
+                            seconds: 0.0,
+                        }
+                    } else {
+                        self.run_one(
+                            probe,
+                            &item,
+                            &inputs_dir.join(format!("{case}.json")),
+                            &run_dir,
+                        )
+                    };
+                    done.lock().expect("results").insert((item, case), run);
+                });
+            }
+        });
+        Ok(done.into_inner().expect("results"))
+    }
+
+    fn run_one(&self, probe: &Path, item: &str, inputs: &Path, run_dir: &Path) -> Run {
+        let l = &self.rubric.limits;
+        let limits = Limits {
+            wall: Duration::from_secs_f64(l.case_seconds),
+            cpu_seconds: l.case_seconds.ceil() as u64 + 1,
+            address_space: Some(l.memory_mib << 20),
+            file_size: 16 << 20,
+            open_files: 64,
+            output_bytes: 16 << 10,
+            answer_bytes: 64 << 20,
+        };
+        let stdin = match std::fs::File::open(inputs) {
+            Ok(f) => Stdio::from(f),
+            Err(e) => {
+                return failed_run(format!("the grader could not open the case's inputs: {e}"))
+            }
+        };
+        let mut cmd = Command::new(probe);
+        cmd.arg(item)
+            .env_clear()
+            .env("RUST_BACKTRACE", "0")
+            .current_dir(run_dir);
+        match sandbox::run(cmd, stdin, &limits) {
+            Err(e) => failed_run(format!("the grader could not start the probe: {e}")),
+            Ok(outcome) => Run {
+                printed: (!outcome.stdout.is_empty()).then(|| outcome.stdout.text()),
+                seconds: outcome.elapsed.as_secs_f64(),
+                result: interpret(&outcome, &limits),
+            },
+        }
+    }
+
+    fn score_test(&self, test: &TestSpec, runs: &BTreeMap<(String, String), Run>) -> TestResult {
+        let cases = self.rubric.cases_of(test);
+        let tol = Tolerance {
+            rtol: test.rtol,
+            atol: test.atol,
+        };
+        let mut lines = Vec::new();
+        let mut passed = 0usize;
+        let mut seconds = 0.0;
+        let mut printed_shown = false;
+        for (k, case_ref) in cases.iter().enumerate() {
+            let case = &self.cases[&case_ref.id];
+            let label = if case_ref.hidden {
+                format!("hidden case {}", k + 1)
+            } else {
+                format!("case {} ({})", case.id, case.description)
+            };
+            let run = &runs[&(test.item.clone(), case.id.clone())];
+            seconds += run.seconds;
+            let verdict = run
+                .result
+                .as_ref()
+                .map_err(Clone::clone)
+                .and_then(|outputs| {
+                    let expected = &case.expected[&test.item];
+                    for name in output_names(test, expected) {
+                        let Some(got) = outputs.get(&name) else {
+                            return Err(format!("{name}: missing from the answer"));
+                        };
+                        if let Err(m) = compare(&expected[&name], got, &name, tol) {
+                            let text = if case_ref.hidden {
+                                &m.summary
+                            } else {
+                                &m.detail
+                            };
+                            return Err(format!("{}: {text}", m.path));
+                        }
+                    }
+                    Ok(())
+                });
+            match verdict {
+                Ok(()) => {
+                    passed += 1;
+                    lines.push(format!("✓ {label}: passed"));
+                }
+                Err(reason) => {
+                    lines.push(format!("✗ {label}: {reason}"));
+                    if let (Some(text), false, false) =
+                        (&run.printed, printed_shown, case_ref.hidden)
+                    {
+                        printed_shown = true;
+                        lines.push(format!(
+                            "  your code printed (ignored for grading):\n{}",
+                            indent(text, 6, 10)
+                        ));
+                    }
+                }
+            }
+        }
+        let total = cases.len();
+        let score = match test.scoring {
+            Scoring::Proportional => test.points * passed as f64 / total as f64,
+            Scoring::AllOrNothing if passed == total => test.points,
+            Scoring::AllOrNothing => 0.0,
+        };
+        let score = round_score(score);
+        let heading = format!("{passed} of {total} cases passed.");
+        TestResult {
+            score,
+            max_score: test.points,
+            status: if passed == total { "passed" } else { "failed" }.into(),
+            name: test.name.clone(),
+            number: test.number.clone(),
+            output: format!("{heading}\n{}", lines.join("\n")),
+            visibility: test.visibility,
+            execution_time: round_seconds(seconds),
+        }
+    }
+}
+
+fn output_names(test: &TestSpec, expected: &Value) -> Vec<String> {
+    match &test.outputs {
+        Some(names) => names.clone(),
+        None => expected
+            .as_object()
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default(),
+    }
+}
+
+fn failed_run(reason: String) -> Run {
+    Run {
+        result: Err(reason),
+        printed: None,
+        seconds: 0.0,
+    }
+}
+
+/// What a probe run means for the student.
+fn interpret(outcome: &Outcome, limits: &Limits) -> Result<Value, String> {
+    if outcome.answer_overflow {
+        return Err(format!(
+            "its answer was larger than {} MiB",
+            limits.answer_bytes >> 20
+        ));
+    }
+    let stderr = outcome.stderr.text();
+    if !outcome.answer.is_empty() {
+        return match (protocol::parse(&outcome.answer), outcome.exit) {
+            (Ok(Answer::Ok(v)), Exit::Code(0)) => Ok(v),
+            (Ok(Answer::Ok(_)), exit) => Err(format!(
+                "answered, then {}",
+                describe_exit(exit, &stderr, limits)
+            )),
+            (Ok(Answer::Panic(msg)), _) => Err(panic_message(&msg)),
+            (Ok(Answer::Error(msg)), _) => {
+                Err(format!("the grader could not run this case: {msg}"))
+            }
+            (Err(why), _) => Err(format!("its answer was invalid: {why}")),
+        };
+    }
+    Err(describe_exit(outcome.exit, &stderr, limits))
+}
+
+fn describe_exit(exit: Exit, stderr: &str, limits: &Limits) -> String {
+    if stderr.contains("has overflowed its stack") {
+        return "overflowed its stack (unbounded recursion?)".into();
+    }
+    if stderr.contains("memory allocation of") {
+        return format!(
+            "ran out of memory (the limit is {} MiB)",
+            limits.address_space.unwrap_or(0) >> 20
+        );
+    }
+    match exit {
+        Exit::TimedOut => format!(
+            "did not finish within {} s and was stopped (an endless loop?)",
+            limits.wall.as_secs_f64()
+        ),
+        Exit::Signal(libc::SIGXCPU) => {
+            format!("used more than {} s of CPU time", limits.cpu_seconds)
+        }
+        Exit::Signal(libc::SIGXFSZ) => "wrote a file larger than the limit".into(),
+        Exit::Signal(sig) => format!("was killed by signal {sig} ({})", signal_name(sig)),
+        Exit::Code(0) => "exited before answering".into(),
+        Exit::Code(code) => {
+            format!("exited with code {code} before answering (a call to std::process::exit?)")
+        }
+    }
+}
+
+fn signal_name(sig: i32) -> &'static str {
+    match sig {
+        libc::SIGABRT => "abort",
+        libc::SIGSEGV => "segmentation fault",
+        libc::SIGKILL => "killed",
+        libc::SIGBUS => "bus error",
+        libc::SIGFPE => "arithmetic error",
+        libc::SIGILL => "illegal instruction",
+        _ => "signal",
+    }
+}
+
+fn panic_message(msg: &str) -> String {
+    if msg.starts_with("not yet implemented") || msg.starts_with("not implemented") {
+        let place = msg.find(" at ").map(|i| &msg[i..]).unwrap_or("");
+        format!("not implemented yet (todo!() reached{place})")
+    } else {
+        format!("panicked: {msg}")
+    }
+}
+
+fn indent(text: &str, spaces: usize, max_lines: usize) -> String {
+    let pad = " ".repeat(spaces);
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out: Vec<String> = lines
+        .iter()
+        .take(max_lines)
+        .map(|l| format!("{pad}{l}"))
+        .collect();
+    if lines.len() > max_lines {
+        out.push(format!("{pad}... ({} more lines)", lines.len() - max_lines));
+    }
+    out.join("\n")
+}
+
+fn round_seconds(s: f64) -> f64 {
+    (s * 1000.0).round() / 1000.0
+}
+
+/// The rubric must only name items and outputs the fixtures have.
+fn check_rubric_against_fixtures(
+    lab: &Lab,
+    rubric: &Rubric,
+    cases: &BTreeMap<String, Case>,
+) -> Result<()> {
+    let rubric_file = lab.rubric_path();
+    for (i, t) in rubric.tests.iter().enumerate() {
+        for c in rubric.cases_of(t) {
+            let case = &cases[&c.id];
+            let Some(expected) = case.expected.get(&t.item) else {
+                let items: Vec<&String> = case.expected.keys().collect();
+                bail!(
+                    "{}: tests[{i}] ({}).item: \"{}\" is not an item of lab {} (items: {items:?})",
+                    rubric_file.display(),
+                    t.name,
+                    t.item,
+                    lab.name()
+                );
+            };
+            for name in t.outputs.iter().flatten() {
+                if expected.get(name).is_none() {
+                    bail!(
+                        "{}: tests[{i}] ({}).outputs: item {} has no output \"{name}\"",
+                        rubric_file.display(),
+                        t.name,
+                        t.item
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Where `results.json` goes when `--out` is not given.
+pub fn default_results_path() -> PathBuf {
+    PathBuf::from("results.json")
+}

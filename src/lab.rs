@@ -1,0 +1,117 @@
+//! A lab as data: `reference/labs/<lab>/lab.toml` says how its handout crate is
+//! laid out, which file students edit, what their code may depend on, and how
+//! its probe is built. Labs are discovered by listing that folder.
+
+use anyhow::{bail, Context, Result};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LabSpec {
+    pub name: String,
+    pub title: String,
+    pub crate_name: String,
+    pub student_file: String,
+    pub dependencies: BTreeMap<String, String>,
+    /// Path in the handout crate -> path under the lab folder.
+    pub handout: BTreeMap<String, String>,
+    pub probe: ProbeSpec,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProbeSpec {
+    pub main: String,
+    #[serde(default)]
+    pub modules: Vec<String>,
+}
+
+#[derive(Debug)]
+pub struct Lab {
+    pub spec: LabSpec,
+    /// `reference/labs/<lab>/`
+    pub dir: PathBuf,
+    /// The project root.
+    pub root: PathBuf,
+}
+
+impl Lab {
+    pub fn load(root: &Path, name: &str) -> Result<Lab> {
+        let dir = root.join("reference").join("labs").join(name);
+        let file = dir.join("lab.toml");
+        if !file.is_file() {
+            let known = names(root).join(", ");
+            bail!("unknown lab \"{name}\" (known labs: {known}); pass one of them with --lab");
+        }
+        let text = std::fs::read_to_string(&file)
+            .with_context(|| format!("cannot read {}", file.display()))?;
+        let spec: LabSpec = toml::from_str(&text)
+            .map_err(|e| anyhow::anyhow!("{}: {}", file.display(), one_line(&e.to_string())))?;
+        if spec.name != name {
+            bail!(
+                "{}: name = \"{}\" but the folder is \"{name}\"; make them agree",
+                file.display(),
+                spec.name
+            );
+        }
+        if !spec.handout.contains_key(&spec.student_file) {
+            bail!(
+                "{}: student_file \"{}\" is not one of the [handout] files",
+                file.display(),
+                spec.student_file
+            );
+        }
+        Ok(Lab {
+            spec,
+            dir,
+            root: root.to_path_buf(),
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.spec.name
+    }
+
+    pub fn rubric_path(&self) -> PathBuf {
+        self.root
+            .join("rubrics")
+            .join(format!("{}.toml", self.name()))
+    }
+
+    pub fn fixtures_dir(&self) -> PathBuf {
+        self.root.join("fixtures").join(self.name())
+    }
+
+    /// A file of the lab folder, read whole (links inside the repository, such
+    /// as the shared `rng.rs`, are followed: the repository is trusted).
+    pub fn read(&self, relative: &str) -> Result<String> {
+        let path = self.dir.join(relative);
+        std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))
+    }
+
+    /// The lab-agnostic wire module compiled into every probe.
+    pub fn wire_source(&self) -> Result<String> {
+        let path = self.root.join("reference").join("src").join("wire.rs");
+        std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))
+    }
+}
+
+/// The labs under `reference/labs/`, sorted.
+pub fn names(root: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(root.join("reference").join("labs"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.path().join("lab.toml").is_file())
+        .filter_map(|e| e.file_name().into_string().ok())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Error texts from the toml crate span several lines; keep them on one.
+pub fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}

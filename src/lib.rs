@@ -1,0 +1,20 @@
+//! `grade`: an autograder for neural-network labs.
+//!
+//! The core in this crate knows no lab. A lab is data (`reference/labs/<lab>/lab.toml`,
+//! `rubrics/<lab>.toml`, `fixtures/<lab>/*.json`) plus a reference solution and a
+//! thin adapter in the `grade-reference` crate. See `docs/ARCHITECTURE.md`.
+
+pub mod compare;
+pub mod compile;
+pub mod fixture;
+pub mod grading;
+pub mod handout;
+pub mod lab;
+pub mod paths;
+pub mod protocol;
+pub mod regenerate;
+pub mod report;
+pub mod results;
+pub mod rubric;
+pub mod sandbox;
+pub mod submission;

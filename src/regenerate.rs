@@ -1,0 +1,83 @@
+//! `grade fixtures`: regenerate a lab's fixtures from its reference, or check
+//! that the committed ones are what the reference produces now.
+
+use anyhow::{bail, Context, Result};
+use std::path::Path;
+
+/// What a check found out of date, as messages naming each file.
+pub fn check(root: &Path, lab: &str) -> Result<Vec<String>> {
+    let dir = root.join("fixtures").join(lab);
+    let mut stale = Vec::new();
+    let files = generated(lab)?;
+    for (name, text) in &files {
+        let path = dir.join(name);
+        match std::fs::read_to_string(&path) {
+            Ok(current) if current == *text => {}
+            Ok(_) => stale.push(format!(
+                "{} differs from what the reference produces now",
+                path.display()
+            )),
+            Err(_) => stale.push(format!("{} is missing", path.display())),
+        }
+    }
+    for extra in json_files(&dir)? {
+        if !files.iter().any(|(n, _)| *n == extra) {
+            stale.push(format!(
+                "{} is not produced by the reference",
+                dir.join(extra).display()
+            ));
+        }
+    }
+    Ok(stale)
+}
+
+/// Writes every fixture file of `lab`, each atomically; returns how many changed.
+pub fn write(root: &Path, lab: &str) -> Result<usize> {
+    let dir = root.join("fixtures").join(lab);
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let files = generated(lab)?;
+    let mut changed = 0;
+    for (name, text) in &files {
+        let path = dir.join(name);
+        if std::fs::read_to_string(&path).ok().as_deref() == Some(text.as_str()) {
+            continue;
+        }
+        let mut tmp = tempfile::NamedTempFile::new_in(&dir)?;
+        std::io::Write::write_all(&mut tmp, text.as_bytes())?;
+        crate::results::persist_readable(tmp, &path)?;
+        changed += 1;
+    }
+    for extra in json_files(&dir)? {
+        if !files.iter().any(|(n, _)| *n == extra) {
+            std::fs::remove_file(dir.join(&extra))?;
+            changed += 1;
+        }
+    }
+    Ok(changed)
+}
+
+fn generated(lab: &str) -> Result<Vec<(String, String)>> {
+    let Some(reference) = reference::labs::find(lab) else {
+        let known: Vec<&str> = reference::labs::LABS.iter().map(|l| l.name).collect();
+        bail!(
+            "the reference has no lab \"{lab}\" (it has: {})",
+            known.join(", ")
+        );
+    };
+    reference::fixtures::generate(reference)
+        .map_err(|e| anyhow::anyhow!("the reference failed: {e}"))
+}
+
+fn json_files(dir: &Path) -> Result<Vec<String>> {
+    let mut names = Vec::new();
+    if dir.is_dir() {
+        for entry in std::fs::read_dir(dir)? {
+            let name = entry?.file_name().to_string_lossy().into_owned();
+            if name.ends_with(".json") {
+                names.push(name);
+            }
+        }
+    }
+    names.sort();
+    Ok(names)
+}

@@ -1,0 +1,74 @@
+//! Gradescope's `results.json`: the model and its atomic writing.
+//! Field names and values follow Gradescope's autograder specification.
+
+use crate::rubric::Visibility;
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Results {
+    /// The submission's total; Gradescope uses it instead of summing tests.
+    pub score: f64,
+    /// Seconds the whole grading took.
+    pub execution_time: f64,
+    /// Text for the whole submission (build errors, notices).
+    pub output: String,
+    pub output_format: String,
+    pub visibility: Visibility,
+    /// Gradescope shows the autograder's own stdout to students only if visible;
+    /// ours carries nothing secret but the table is already in `tests`.
+    pub stdout_visibility: Visibility,
+    pub tests: Vec<TestResult>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct TestResult {
+    pub score: f64,
+    pub max_score: f64,
+    /// "passed" or "failed"
+    pub status: String,
+    pub name: String,
+    pub number: String,
+    pub output: String,
+    pub visibility: Visibility,
+    pub execution_time: f64,
+}
+
+impl Results {
+    pub fn max_score(&self) -> f64 {
+        self.tests.iter().map(|t| t.max_score).sum()
+    }
+
+    /// Writes the file atomically: a crash never leaves half a results.json.
+    pub fn write(&self, path: &Path) -> Result<()> {
+        let text = serde_json::to_string_pretty(self)? + "\n";
+        let dir = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => std::path::PathBuf::from("."),
+        };
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
+        let mut tmp = tempfile::NamedTempFile::new_in(&dir)
+            .with_context(|| format!("cannot write in {}", dir.display()))?;
+        std::io::Write::write_all(&mut tmp, text.as_bytes())?;
+        persist_readable(tmp, path)
+    }
+}
+
+/// Moves a finished temporary file into place, readable by everyone like any
+/// other file we write (temporary files start private).
+pub fn persist_readable(tmp: tempfile::NamedTempFile, path: &Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    tmp.as_file()
+        .set_permissions(std::fs::Permissions::from_mode(0o644))?;
+    tmp.persist(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+/// Scores are shown and stored to 1/10000 of a point, which keeps
+/// proportional fractions (e.g. 35 × 3/4) exact and sums clean.
+pub fn round_score(x: f64) -> f64 {
+    (x * 10_000.0).round() / 10_000.0
+}

@@ -1,0 +1,273 @@
+//! `rubrics/<lab>.toml`: the graded tests, their points, cases, tolerances and
+//! Gradescope visibility. A malformed rubric is refused with the file, the key
+//! and what is wrong.
+
+use crate::lab::one_line;
+use anyhow::{bail, Result};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use std::path::Path;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rubric {
+    pub lab: String,
+    /// The lab's total; when given, the tests' points must add up to it.
+    #[serde(default)]
+    pub total_points: Option<f64>,
+    #[serde(default)]
+    pub limits: Limits,
+    /// Every case the tests may use, with whether its details are hidden.
+    pub cases: Vec<CaseRef>,
+    pub tests: Vec<TestSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    /// Wall-clock limit for one case's probe run.
+    pub case_seconds: f64,
+    /// Wall-clock budget for all of a submission's probe runs.
+    pub submission_seconds: f64,
+    /// Wall-clock limit for compiling the submission.
+    pub compile_seconds: f64,
+    /// Address-space limit for one probe run.
+    pub memory_mib: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            case_seconds: 10.0,
+            submission_seconds: 300.0,
+            compile_seconds: 120.0,
+            memory_mib: 1024,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaseRef {
+    pub id: String,
+    /// Hidden cases are graded, but their inputs and expected values are not
+    /// shown in feedback.
+    #[serde(default)]
+    pub hidden: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TestSpec {
+    /// Gradescope's test number, e.g. "1" or "7.2".
+    pub number: String,
+    pub name: String,
+    /// The graded item the probe runs (an adapter item).
+    pub item: String,
+    /// Which of the item's outputs this test compares; all when absent.
+    #[serde(default)]
+    pub outputs: Option<Vec<String>>,
+    pub points: f64,
+    /// Case ids; all of the rubric's cases when absent.
+    #[serde(default)]
+    pub cases: Option<Vec<String>>,
+    #[serde(default = "default_rtol")]
+    pub rtol: f64,
+    #[serde(default = "default_atol")]
+    pub atol: f64,
+    #[serde(default)]
+    pub visibility: Visibility,
+    #[serde(default)]
+    pub scoring: Scoring,
+}
+
+fn default_rtol() -> f64 {
+    1e-7
+}
+
+fn default_atol() -> f64 {
+    1e-12
+}
+
+/// Gradescope's visibility values.
+#[derive(Debug, Default, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Visibility {
+    #[default]
+    Visible,
+    Hidden,
+    AfterDueDate,
+    AfterPublished,
+}
+
+#[derive(Debug, Default, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Scoring {
+    /// points × passed cases / cases
+    #[default]
+    Proportional,
+    /// all points when every case passes, else none
+    AllOrNothing,
+}
+
+impl Rubric {
+    pub fn load(path: &Path, lab: &str) -> Result<Rubric> {
+        let shown = path.display();
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) => bail!("cannot read rubric {shown}: {e}; every lab needs rubrics/<lab>.toml"),
+        };
+        let rubric: Rubric = toml::from_str(&text)
+            .map_err(|e| anyhow::anyhow!("{shown}: {}", one_line(&e.to_string())))?;
+        rubric
+            .validate(lab)
+            .map_err(|e| anyhow::anyhow!("{shown}: {e}"))?;
+        Ok(rubric)
+    }
+
+    fn validate(&self, lab: &str) -> Result<(), String> {
+        if self.lab != lab {
+            return Err(format!(
+                "lab = \"{}\" but this is the rubric of \"{lab}\"",
+                self.lab
+            ));
+        }
+        let l = &self.limits;
+        for (key, v) in [
+            ("case_seconds", l.case_seconds),
+            ("submission_seconds", l.submission_seconds),
+            ("compile_seconds", l.compile_seconds),
+        ] {
+            if !(v.is_finite() && v > 0.0) {
+                return Err(format!(
+                    "limits.{key}: must be a positive number of seconds, found {v}"
+                ));
+            }
+        }
+        if self.cases.is_empty() {
+            return Err("cases: a rubric needs at least one [[cases]] entry".into());
+        }
+        let mut case_ids = BTreeSet::new();
+        for (i, c) in self.cases.iter().enumerate() {
+            if !case_ids.insert(c.id.as_str()) {
+                return Err(format!("cases[{i}].id: \"{}\" is listed twice", c.id));
+            }
+        }
+        if self.tests.is_empty() {
+            return Err("tests: a rubric needs at least one [[tests]] entry".into());
+        }
+        let (mut numbers, mut names) = (BTreeSet::new(), BTreeSet::new());
+        for (i, t) in self.tests.iter().enumerate() {
+            let at = format!("tests[{i}] ({})", t.name);
+            if !numbers.insert(t.number.as_str()) {
+                return Err(format!("{at}.number: \"{}\" is used twice", t.number));
+            }
+            if !names.insert(t.name.as_str()) {
+                return Err(format!("{at}.name: used twice"));
+            }
+            if !(t.points.is_finite() && t.points >= 0.0) {
+                return Err(format!(
+                    "{at}.points: must be a number ≥ 0, found {}",
+                    t.points
+                ));
+            }
+            for (key, v) in [("rtol", t.rtol), ("atol", t.atol)] {
+                if !(v.is_finite() && v >= 0.0) {
+                    return Err(format!("{at}.{key}: must be a number ≥ 0, found {v}"));
+                }
+            }
+            if let Some(cases) = &t.cases {
+                if cases.is_empty() {
+                    return Err(format!("{at}.cases: empty; omit the key to use every case"));
+                }
+                if let Some(unknown) = cases.iter().find(|c| !case_ids.contains(c.as_str())) {
+                    return Err(format!(
+                        "{at}.cases: \"{unknown}\" is not one of the rubric's [[cases]]"
+                    ));
+                }
+            }
+            if t.outputs.as_ref().is_some_and(|o| o.is_empty()) {
+                return Err(format!(
+                    "{at}.outputs: empty; omit the key to compare every output"
+                ));
+            }
+        }
+        if let Some(total) = self.total_points {
+            let sum: f64 = self.tests.iter().map(|t| t.points).sum();
+            if (sum - total).abs() > 1e-9 {
+                return Err(format!(
+                    "total_points: the tests' points add up to {sum}, not {total}; fix a test's points or the total"
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The case ids a test runs on, in rubric order.
+    pub fn cases_of<'a>(&'a self, test: &'a TestSpec) -> Vec<&'a CaseRef> {
+        match &test.cases {
+            None => self.cases.iter().collect(),
+            Some(ids) => self.cases.iter().filter(|c| ids.contains(&c.id)).collect(),
+        }
+    }
+
+    pub fn total_points(&self) -> f64 {
+        self.tests.iter().map(|t| t.points).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+        lab = "demo"
+        [[cases]]
+        id = "a"
+        [[tests]]
+        number = "1"
+        name = "f"
+        item = "f"
+        points = 5
+    "#;
+
+    fn parse(text: &str) -> Result<Rubric, String> {
+        let r: Rubric = toml::from_str(text).map_err(|e| e.to_string())?;
+        r.validate("demo")?;
+        Ok(r)
+    }
+
+    #[test]
+    fn a_minimal_rubric_gets_defaults() {
+        let r = parse(GOOD).unwrap();
+        assert_eq!(r.tests[0].rtol, 1e-7);
+        assert_eq!(r.tests[0].visibility, Visibility::Visible);
+        assert_eq!(r.limits.case_seconds, 10.0);
+        assert_eq!(r.total_points(), 5.0);
+    }
+
+    #[test]
+    fn an_unknown_key_is_named() {
+        let err = parse(&GOOD.replace("points = 5", "points = 5\npointz = 1")).unwrap_err();
+        assert!(err.contains("pointz"), "{err}");
+    }
+
+    #[test]
+    fn negative_points_are_refused_with_the_test_named() {
+        let err = parse(&GOOD.replace("points = 5", "points = -5")).unwrap_err();
+        assert!(err.contains("tests[0] (f).points"), "{err}");
+    }
+
+    #[test]
+    fn an_unknown_case_is_refused() {
+        let err = parse(&GOOD.replace("points = 5", "points = 5\ncases = [\"b\"]")).unwrap_err();
+        assert!(err.contains("\"b\" is not one of"), "{err}");
+    }
+
+    #[test]
+    fn a_bad_visibility_is_refused() {
+        let err =
+            parse(&GOOD.replace("points = 5", "points = 5\nvisibility = \"secret\"")).unwrap_err();
+        assert!(err.contains("secret"), "{err}");
+    }
+}

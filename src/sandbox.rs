@@ -1,0 +1,362 @@
+//! Running one untrusted child: its own process group, resource limits set
+//! before it executes anything, a wall-clock deadline, a dedicated answer
+//! descriptor, and bounded capture of everything it prints.
+//!
+//! Limits are applied by the spawning side (`pre_exec`), never by the child's
+//! own code: student code can run before `main` (a static in `.init_array`).
+//! The whole process group is killed when the child ends, not only when it
+//! times out, because background children outlive a clean exit. Reading stops
+//! at a bound after the end even if a grandchild that left the group still
+//! holds a pipe open.
+
+use std::io;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The descriptor number the child answers on.
+pub const ANSWER_FD: RawFd = 3;
+
+#[derive(Clone, Debug)]
+pub struct Limits {
+    pub wall: Duration,
+    pub cpu_seconds: u64,
+    /// Address space in bytes; `None` leaves it unlimited.
+    pub address_space: Option<u64>,
+    pub file_size: u64,
+    pub open_files: u64,
+    /// Bytes kept of stdout and of stderr each (head and tail).
+    pub output_bytes: usize,
+    /// Bytes accepted on the answer descriptor.
+    pub answer_bytes: usize,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    Code(i32),
+    Signal(i32),
+    TimedOut,
+}
+
+#[derive(Debug)]
+pub struct Outcome {
+    pub exit: Exit,
+    pub answer: Vec<u8>,
+    /// The child wrote more than `answer_bytes` on the answer descriptor.
+    pub answer_overflow: bool,
+    pub stdout: Captured,
+    pub stderr: Captured,
+    pub elapsed: Duration,
+}
+
+/// Output kept within a bound: the head and the tail, with the middle counted.
+#[derive(Debug, Default)]
+pub struct Captured {
+    head: Vec<u8>,
+    tail: std::collections::VecDeque<u8>,
+    limit: usize,
+    dropped: u64,
+}
+
+impl Captured {
+    fn new(limit: usize) -> Self {
+        Captured {
+            limit,
+            ..Default::default()
+        }
+    }
+
+    fn push(&mut self, bytes: &[u8]) {
+        let half = self.limit / 2;
+        let room = half.saturating_sub(self.head.len());
+        let (to_head, rest) = bytes.split_at(room.min(bytes.len()));
+        self.head.extend_from_slice(to_head);
+        let tail_room = self.limit - half;
+        for &b in rest {
+            if self.tail.len() == tail_room {
+                self.tail.pop_front();
+                self.dropped += 1;
+            }
+            self.tail.push_back(b);
+        }
+    }
+
+    pub fn total_bytes(&self) -> u64 {
+        (self.head.len() + self.tail.len()) as u64 + self.dropped
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.total_bytes() == 0
+    }
+
+    /// The kept text, with a line saying how much of the middle was dropped.
+    pub fn text(&self) -> String {
+        let mut s = String::from_utf8_lossy(&self.head).into_owned();
+        if self.dropped > 0 {
+            s.push_str(&format!("\n[... {} bytes dropped ...]\n", self.dropped));
+        }
+        let tail: Vec<u8> = self.tail.iter().copied().collect();
+        s.push_str(&String::from_utf8_lossy(&tail));
+        s
+    }
+}
+
+/// Runs `cmd` to completion under `limits`, with `stdin` (a file) as input.
+pub fn run(mut cmd: Command, stdin: Stdio, limits: &Limits) -> io::Result<Outcome> {
+    let (answer_read, answer_write) = pipe()?;
+    let write_fd = answer_write.as_raw_fd();
+    let child_limits = limits.clone();
+    cmd.stdin(stdin)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .env(reference::wire::ANSWER_FD_VAR, ANSWER_FD.to_string())
+        .process_group(0);
+    // SAFETY: the closure only makes async-signal-safe calls (dup2, fcntl, setrlimit).
+    unsafe {
+        cmd.pre_exec(move || {
+            if write_fd == ANSWER_FD {
+                // dup2 onto itself keeps close-on-exec; clear it instead.
+                check(libc::fcntl(ANSWER_FD, libc::F_SETFD, 0))?;
+            } else {
+                check(libc::dup2(write_fd, ANSWER_FD))?;
+            }
+            apply_limits(&child_limits)
+        });
+    }
+    let start = Instant::now();
+    let mut child = cmd.spawn()?;
+    drop(answer_write);
+    let group = child.id() as libc::pid_t;
+
+    let mut streams = [
+        Stream::new(child.stdout.take().map(OwnedFd::from), limits.output_bytes),
+        Stream::new(child.stderr.take().map(OwnedFd::from), limits.output_bytes),
+        // Twice the bound, so that an answer within it is kept whole.
+        Stream::new(Some(answer_read), limits.answer_bytes.saturating_mul(2)),
+    ];
+    let deadline = start + limits.wall;
+    let mut exit: Option<Exit> = None;
+    let mut timed_out = false;
+    let mut drain_until: Option<Instant> = None;
+    loop {
+        if exit.is_none() {
+            if let Some(status) = child.try_wait()? {
+                exit = Some(match (status.code(), status.signal()) {
+                    (Some(code), _) => Exit::Code(code),
+                    (None, Some(sig)) => Exit::Signal(sig),
+                    (None, None) => Exit::Code(-1),
+                });
+            } else if Instant::now() >= deadline && !timed_out {
+                timed_out = true;
+                kill_group(group);
+            }
+            if exit.is_some() {
+                // Background children must not outlive the case.
+                kill_group(group);
+                drain_until = Some(Instant::now() + Duration::from_millis(200));
+            }
+        }
+        let open: Vec<usize> = (0..streams.len())
+            .filter(|&i| streams[i].fd.is_some())
+            .collect();
+        if exit.is_some() && (open.is_empty() || drain_until.is_some_and(|t| Instant::now() >= t)) {
+            break;
+        }
+        if open.is_empty() {
+            // Every pipe closed but the child still runs: wait for it in small steps.
+            std::thread::sleep(Duration::from_millis(5));
+            continue;
+        }
+        let mut pollfds: Vec<libc::pollfd> = open
+            .iter()
+            .map(|&i| libc::pollfd {
+                fd: streams[i].fd.as_ref().map_or(-1, |f| f.as_raw_fd()),
+                events: libc::POLLIN,
+                revents: 0,
+            })
+            .collect();
+        // SAFETY: pollfds is a valid, correctly sized array.
+        let ready = unsafe { libc::poll(pollfds.as_mut_ptr(), pollfds.len() as libc::nfds_t, 20) };
+        if ready < 0 {
+            let err = io::Error::last_os_error();
+            if err.kind() != io::ErrorKind::Interrupted {
+                kill_group(group);
+                return Err(err);
+            }
+            continue;
+        }
+        for (slot, pfd) in open.iter().zip(&pollfds) {
+            if pfd.revents != 0 {
+                streams[*slot].read_some();
+            }
+        }
+    }
+    if timed_out && !matches!(exit, Some(Exit::Code(_))) {
+        exit = Some(Exit::TimedOut);
+    }
+    let elapsed = start.elapsed();
+    let [out, err, answer] = streams;
+    let answer_overflow = answer.captured.total_bytes() > limits.answer_bytes as u64;
+    let mut answer_bytes = answer.captured.head;
+    answer_bytes.extend(answer.captured.tail);
+    Ok(Outcome {
+        exit: exit.unwrap_or(Exit::TimedOut),
+        answer_overflow,
+        answer: answer_bytes,
+        stdout: out.captured,
+        stderr: err.captured,
+        elapsed,
+    })
+}
+
+struct Stream {
+    fd: Option<OwnedFd>,
+    captured: Captured,
+}
+
+impl Stream {
+    fn new(fd: Option<OwnedFd>, limit: usize) -> Self {
+        Stream {
+            fd,
+            captured: Captured::new(limit),
+        }
+    }
+
+    /// Reads what is available now; closes the stream at end of file.
+    fn read_some(&mut self) {
+        let Some(fd) = &self.fd else { return };
+        let mut buf = [0u8; 65536];
+        // SAFETY: buf is valid for buf.len() bytes.
+        let n = unsafe { libc::read(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
+        if n > 0 {
+            self.captured.push(&buf[..n as usize]);
+        } else if n == 0 || io::Error::last_os_error().kind() != io::ErrorKind::Interrupted {
+            self.fd = None;
+        }
+    }
+}
+
+fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
+    let mut fds = [0 as RawFd; 2];
+    // SAFETY: fds has room for the two descriptors pipe2 writes.
+    check(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) })?;
+    // SAFETY: pipe2 succeeded, so both descriptors are open and ours.
+    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
+}
+
+fn apply_limits(l: &Limits) -> io::Result<()> {
+    let set = |resource, soft: u64, hard: u64| {
+        let lim = libc::rlimit {
+            rlim_cur: soft as libc::rlim_t,
+            rlim_max: hard as libc::rlim_t,
+        };
+        // SAFETY: lim is a valid rlimit.
+        check(unsafe { libc::setrlimit(resource, &lim) })
+    };
+    set(libc::RLIMIT_CPU, l.cpu_seconds, l.cpu_seconds + 1)?;
+    set(libc::RLIMIT_FSIZE, l.file_size, l.file_size)?;
+    set(libc::RLIMIT_NOFILE, l.open_files, l.open_files)?;
+    set(libc::RLIMIT_CORE, 0, 0)?;
+    if let Some(bytes) = l.address_space {
+        set(libc::RLIMIT_AS, bytes, bytes)?;
+    }
+    Ok(())
+}
+
+fn kill_group(group: libc::pid_t) {
+    // SAFETY: killpg has no memory-safety preconditions; a vanished group is fine.
+    unsafe {
+        libc::killpg(group, libc::SIGKILL);
+    }
+}
+
+fn check(ret: libc::c_int) -> io::Result<()> {
+    if ret < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits() -> Limits {
+        Limits {
+            wall: Duration::from_secs(5),
+            cpu_seconds: 5,
+            address_space: None,
+            file_size: 1 << 20,
+            open_files: 64,
+            output_bytes: 64,
+            answer_bytes: 1 << 16,
+        }
+    }
+
+    fn sh(script: &str, l: &Limits) -> Outcome {
+        let mut cmd = Command::new("sh");
+        cmd.arg("-c").arg(script);
+        run(cmd, Stdio::null(), l).unwrap()
+    }
+
+    #[test]
+    fn answer_descriptor_is_separate_from_stdout() {
+        let out = sh("echo printed; printf answer >&3", &limits());
+        assert_eq!(out.exit, Exit::Code(0));
+        assert_eq!(out.answer, b"answer");
+        assert_eq!(out.stdout.text(), "printed\n");
+    }
+
+    #[test]
+    fn a_loop_is_killed_at_the_deadline() {
+        let l = Limits {
+            wall: Duration::from_millis(300),
+            ..limits()
+        };
+        let out = sh("while :; do :; done", &l);
+        assert_eq!(out.exit, Exit::TimedOut);
+        assert!(out.elapsed < Duration::from_secs(3), "{:?}", out.elapsed);
+    }
+
+    #[test]
+    fn a_flood_keeps_head_and_tail_and_counts_the_rest() {
+        let out = sh(
+            "echo start; yes | head -c 100000; echo; echo end",
+            &limits(),
+        );
+        let text = out.stdout.text();
+        assert!(text.starts_with("start"), "{text}");
+        assert!(text.trim_end().ends_with("end"), "{text}");
+        assert!(text.contains("bytes dropped"), "{text}");
+        assert_eq!(out.stdout.total_bytes(), 6 + 100_000 + 1 + 4);
+    }
+
+    #[test]
+    fn a_background_child_does_not_outlive_the_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let marker = dir.path().join("late");
+        let script = format!("(sleep 1; touch {}) & exit 0", marker.display());
+        let out = sh(&script, &limits());
+        assert_eq!(out.exit, Exit::Code(0));
+        std::thread::sleep(Duration::from_millis(1500));
+        assert!(
+            !marker.exists(),
+            "the background child survived and wrote its file"
+        );
+    }
+
+    #[test]
+    fn a_file_size_limit_stops_a_large_write() {
+        let l = Limits {
+            file_size: 4096,
+            ..limits()
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let script = format!("head -c 100000 /dev/zero > {}/big", dir.path().display());
+        let out = sh(&script, &l);
+        assert_ne!(out.exit, Exit::Code(0));
+        assert!(std::fs::metadata(dir.path().join("big")).unwrap().len() <= 4096);
+    }
+}
