@@ -1,0 +1,184 @@
+//! The command line's contracts that are not about one score: fixture
+//! freshness, refusal of broken rubrics, and ambiguous submissions.
+
+mod common;
+
+use common::{grade_bin, run, solution_source, text};
+use std::fs;
+use std::path::{Path, PathBuf};
+use walkdir::WalkDir;
+
+/// A private copy of the data `grade` reads at run time (labs, rubrics,
+/// fixtures, lock file), so a test can break it without touching the tree.
+fn copy_of_root() -> tempfile::TempDir {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dst = tempfile::tempdir().unwrap();
+    for top in ["reference/labs", "rubrics", "fixtures"] {
+        for entry in WalkDir::new(src.join(top)) {
+            let entry = entry.unwrap();
+            let rel = entry.path().strip_prefix(src).unwrap();
+            let to = dst.path().join(rel);
+            if entry.file_type().is_dir() {
+                fs::create_dir_all(&to).unwrap();
+            } else if entry.path_is_symlink() {
+                let target = fs::read_link(entry.path()).unwrap();
+                std::os::unix::fs::symlink(target, &to).unwrap();
+            } else {
+                fs::copy(entry.path(), &to).unwrap();
+            }
+        }
+    }
+    // The lab's rng.rs links into reference/src, and the probe includes wire.rs.
+    fs::create_dir_all(dst.path().join("reference/src")).unwrap();
+    for file in ["rng.rs", "wire.rs"] {
+        let rel = Path::new("reference/src").join(file);
+        fs::copy(src.join(&rel), dst.path().join(rel)).unwrap();
+    }
+    fs::copy(src.join("Cargo.lock"), dst.path().join("Cargo.lock")).unwrap();
+    dst
+}
+
+fn fixtures_check(root: &Path) -> std::process::Output {
+    run(grade_bin()
+        .env("GRADE_ROOT", root)
+        .args(["fixtures", "--check", "--lab", "cs240"]))
+}
+
+#[test]
+fn committed_fixtures_are_current() {
+    let out = run(grade_bin().args(["fixtures", "--check"]));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+}
+
+#[test]
+fn fixtures_check_names_a_changed_fixture_and_fails() {
+    let root = copy_of_root();
+    assert_eq!(fixtures_check(root.path()).status.code(), Some(0));
+
+    let file = root.path().join("fixtures/cs240/small_3_5_2.json");
+    let original = fs::read_to_string(&file).unwrap();
+    // Change the last digit of the first expected number after "expected".
+    let at = original.find("\"expected\"").unwrap();
+    let digit = at + original[at..].find(|c: char| c.is_ascii_digit()).unwrap();
+    let mut tampered = original.clone();
+    let new_digit = if &original[digit..=digit] == "1" {
+        "2"
+    } else {
+        "1"
+    };
+    tampered.replace_range(digit..=digit, new_digit);
+    fs::write(&file, tampered).unwrap();
+
+    let out = fixtures_check(root.path());
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("small_3_5_2.json"), "{}", text(&out));
+    assert!(
+        err.contains("grade fixtures"),
+        "fix hint missing: {}",
+        text(&out)
+    );
+}
+
+#[test]
+fn fixtures_check_names_a_missing_fixture_and_fails() {
+    let root = copy_of_root();
+    fs::remove_file(root.path().join("fixtures/cs240/deep_6_7_5_4_3.json")).unwrap();
+    let out = fixtures_check(root.path());
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("deep_6_7_5_4_3.json"),
+        "{}",
+        text(&out)
+    );
+}
+
+fn grade_solution_with_root(root: &Path) -> (std::process::Output, PathBuf, tempfile::TempDir) {
+    let work = tempfile::tempdir().unwrap();
+    let sub = work.path().join("submission/src");
+    fs::create_dir_all(&sub).unwrap();
+    fs::write(sub.join("lib.rs"), solution_source("cs240")).unwrap();
+    let results = work.path().join("results.json");
+    let out = run(grade_bin()
+        .env("GRADE_ROOT", root)
+        .args(["--lab", "cs240", "--submission"])
+        .arg(work.path().join("submission"))
+        .arg("--out")
+        .arg(&results));
+    (out, results, work)
+}
+
+fn break_rubric(root: &Path, from: &str, to: &str) {
+    let path = root.join("rubrics/cs240.toml");
+    let rubric = fs::read_to_string(&path).unwrap();
+    assert!(rubric.contains(from), "rubric has no {from:?}");
+    fs::write(&path, rubric.replacen(from, to, 1)).unwrap();
+}
+
+/// A broken rubric is the grader's failure: exit 2, a message naming the file
+/// and the key, and still a valid results.json telling the student it is not
+/// their fault.
+fn assert_rubric_refused(root: &Path, key: &str) {
+    let (out, results, _work) = grade_solution_with_root(root);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cs240.toml"), "file not named: {}", text(&out));
+    assert!(err.contains(key), "key {key} not named: {}", text(&out));
+    assert_eq!(
+        err.lines().filter(|l| !l.trim().is_empty()).count(),
+        1,
+        "{}",
+        text(&out)
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(results).unwrap()).unwrap();
+    assert_eq!(json["score"], 0.0);
+    assert!(json["output"].as_str().unwrap().contains("not your fault"));
+}
+
+#[test]
+fn a_misspelled_rubric_key_is_refused_with_file_and_key() {
+    let root = copy_of_root();
+    break_rubric(root.path(), "points = 5", "pionts = 5");
+    assert_rubric_refused(root.path(), "pionts");
+}
+
+#[test]
+fn rubric_points_that_do_not_add_up_are_refused() {
+    let root = copy_of_root();
+    break_rubric(root.path(), "points = 35", "points = 36");
+    assert_rubric_refused(root.path(), "total_points");
+}
+
+#[test]
+fn a_rubric_naming_an_unknown_case_is_refused() {
+    let root = copy_of_root();
+    break_rubric(root.path(), "id = \"small_3_5_2\"", "id = \"no_such_case\"");
+    assert_rubric_refused(root.path(), "no_such_case");
+}
+
+#[test]
+fn two_candidate_files_are_an_error_naming_both() {
+    let work = tempfile::tempdir().unwrap();
+    let source = solution_source("cs240");
+    for crate_dir in ["first/src", "second/src"] {
+        let dir = work.path().join("submission").join(crate_dir);
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(dir.join("lib.rs"), &source).unwrap();
+    }
+    let results = work.path().join("results.json");
+    let out = run(grade_bin()
+        .args(["--lab", "cs240", "--submission"])
+        .arg(work.path().join("submission"))
+        .arg("--out")
+        .arg(&results));
+    let json: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&results).unwrap()).unwrap();
+    let output = json["output"].as_str().unwrap();
+    assert!(
+        output.contains("first/src/lib.rs") && output.contains("second/src/lib.rs"),
+        "{output}\n{}",
+        text(&out)
+    );
+    assert_eq!(json["score"], 0.0);
+}

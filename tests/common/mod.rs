@@ -1,0 +1,143 @@
+//! Helpers for the end-to-end tests: run the real `grade` binary and read the
+//! results.json it writes.
+#![allow(dead_code)]
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn grade_bin() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_grade"));
+    // One dependency cache for the whole test run, inside target/.
+    cmd.env(
+        "GRADE_CACHE_DIR",
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join("grade-cache"),
+    );
+    cmd
+}
+
+pub fn run(cmd: &mut Command) -> Output {
+    cmd.output().expect("run grade")
+}
+
+pub fn text(out: &Output) -> String {
+    format!(
+        "status {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// Writes `grade starter --lab LAB [--solution]` into a fresh folder.
+pub fn starter(lab: &str, solution: bool) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("crate");
+    let mut cmd = grade_bin();
+    cmd.args(["starter", "--lab", lab, "--out"]).arg(&out_dir);
+    if solution {
+        cmd.arg("--solution");
+    }
+    let out = run(&mut cmd);
+    assert!(out.status.success(), "{}", text(&out));
+    dir
+}
+
+pub fn solution_source(lab: &str) -> String {
+    let dir = starter(lab, true);
+    std::fs::read_to_string(dir.path().join("crate/src/lib.rs")).unwrap()
+}
+
+/// A graded submission: the parsed results.json and the command's output.
+pub struct Graded {
+    pub results: Value,
+    pub output: Output,
+    pub dir: tempfile::TempDir,
+}
+
+impl Graded {
+    pub fn score(&self) -> f64 {
+        self.results["score"].as_f64().unwrap()
+    }
+
+    pub fn test(&self, name: &str) -> &Value {
+        self.results["tests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["name"] == name)
+            .unwrap_or_else(|| panic!("no test {name} in {}", self.results))
+    }
+
+    pub fn failed(&self) -> Vec<String> {
+        self.results["tests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| t["status"] != "passed")
+            .map(|t| t["name"].as_str().unwrap().to_string())
+            .collect()
+    }
+}
+
+/// Grades `source` as `src/lib.rs` of a submission folder.
+pub fn grade_source(lab: &str, source: &str) -> Graded {
+    let dir = tempfile::tempdir().unwrap();
+    let sub = dir.path().join("submission/src");
+    std::fs::create_dir_all(&sub).unwrap();
+    std::fs::write(sub.join("lib.rs"), source).unwrap();
+    grade_dir(lab, dir)
+}
+
+/// Grades `dir/submission`, writing `dir/results.json`.
+pub fn grade_dir(lab: &str, dir: tempfile::TempDir) -> Graded {
+    let results_path: PathBuf = dir.path().join("results.json");
+    let out = run(grade_bin()
+        .args(["--lab", lab, "--submission"])
+        .arg(dir.path().join("submission"))
+        .arg("--out")
+        .arg(&results_path));
+    assert!(out.status.success(), "{}", text(&out));
+    let raw = std::fs::read_to_string(&results_path)
+        .unwrap_or_else(|e| panic!("no results.json ({e}): {}", text(&out)));
+    let results: Value = serde_json::from_str(&raw).expect("results.json is JSON");
+    check_gradescope_shape(&results);
+    Graded {
+        results,
+        output: out,
+        dir,
+    }
+}
+
+/// results.json has Gradescope's field names and types, and adds up.
+pub fn check_gradescope_shape(r: &Value) {
+    let visibilities = ["visible", "hidden", "after_due_date", "after_published"];
+    assert!(r["score"].is_number(), "score: {r}");
+    assert!(r["execution_time"].is_number());
+    assert!(r["output"].is_string());
+    assert!(visibilities.contains(&r["visibility"].as_str().unwrap()));
+    assert!(visibilities.contains(&r["stdout_visibility"].as_str().unwrap()));
+    let tests = r["tests"].as_array().expect("tests is a list");
+    let mut sum = 0.0;
+    for t in tests {
+        for key in ["score", "max_score", "execution_time"] {
+            assert!(t[key].is_number(), "{key} in {t}");
+        }
+        for key in ["name", "number", "output", "status"] {
+            assert!(t[key].is_string(), "{key} in {t}");
+        }
+        assert!(["passed", "failed"].contains(&t["status"].as_str().unwrap()));
+        assert!(visibilities.contains(&t["visibility"].as_str().unwrap()));
+        let (score, max) = (
+            t["score"].as_f64().unwrap(),
+            t["max_score"].as_f64().unwrap(),
+        );
+        assert!((0.0..=max).contains(&score), "{t}");
+        assert_eq!(t["status"] == "passed", score == max, "{t}");
+        sum += score;
+    }
+    assert!(
+        (sum - r["score"].as_f64().unwrap()).abs() < 1e-9,
+        "tests add up to {sum}: {r}"
+    );
+}

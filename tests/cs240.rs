@@ -1,0 +1,220 @@
+//! The CS240 lab end to end, through the real binary: the solution scores
+//! 100, the handout 0, and each realistic mutant exactly what the rubric says.
+
+mod common;
+
+use common::*;
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+struct Mutants {
+    mutant: Vec<Mutant>,
+}
+
+#[derive(Deserialize)]
+struct Mutant {
+    name: String,
+    why: String,
+    from: String,
+    to: String,
+    score: f64,
+    failed: Vec<String>,
+}
+
+fn mutant_source(name: &str) -> (Mutant, String) {
+    let all: Mutants = toml::from_str(include_str!("mutants/cs240.toml")).unwrap();
+    let m = all
+        .mutant
+        .into_iter()
+        .find(|m| m.name == name)
+        .expect("mutant listed");
+    let solution = solution_source("cs240");
+    assert_eq!(
+        solution.matches(&m.from).count(),
+        1,
+        "{}: `from` must occur exactly once",
+        m.name
+    );
+    let source = solution.replace(&m.from, &m.to);
+    (m, source)
+}
+
+fn check_mutant(name: &str) {
+    let (m, source) = mutant_source(name);
+    let graded = grade_source("cs240", &source);
+    assert_eq!(
+        graded.failed(),
+        m.failed,
+        "{} ({}):\n{}",
+        m.name,
+        m.why,
+        graded.results
+    );
+    assert_eq!(
+        graded.score(),
+        m.score,
+        "{} ({}):\n{}",
+        m.name,
+        m.why,
+        graded.results
+    );
+}
+
+#[test]
+fn solution_scores_full_marks() {
+    let graded = grade_source("cs240", &solution_source("cs240"));
+    assert_eq!(graded.score(), 100.0, "{}", graded.results);
+    assert!(graded.failed().is_empty());
+    let stdout = String::from_utf8_lossy(&graded.output.stdout);
+    assert!(stdout.contains("100 / 100"), "{stdout}");
+}
+
+#[test]
+fn handout_scores_zero_and_says_not_implemented() {
+    let dir = starter("cs240", false);
+    std::fs::rename(dir.path().join("crate"), dir.path().join("submission")).unwrap();
+    let start = std::time::Instant::now();
+    let graded = grade_dir("cs240", dir);
+    assert!(
+        start.elapsed().as_secs() < 120,
+        "took {:?}",
+        start.elapsed()
+    );
+    assert_eq!(graded.score(), 0.0);
+    for t in graded.results["tests"].as_array().unwrap() {
+        assert_eq!(t["status"], "failed");
+        assert!(
+            t["output"]
+                .as_str()
+                .unwrap()
+                .contains("not implemented yet"),
+            "{t}"
+        );
+    }
+}
+
+#[test]
+fn weights_are_the_labs() {
+    let graded = grade_source("cs240", "this does not compile");
+    let max: Vec<(String, f64)> = graded.results["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["name"].as_str().unwrap().to_string(),
+                t["max_score"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    let want = [
+        ("sigmoid", 5.0),
+        ("sigmoid_derivative", 5.0),
+        ("cost", 5.0),
+        ("cost_derivative", 5.0),
+        ("forward_pass", 10.0),
+        ("mini_batch_GD", 10.0),
+        ("back_propagation (biases)", 25.0),
+        ("back_propagation (weights)", 35.0),
+    ];
+    assert_eq!(max, want.map(|(n, p)| (n.to_string(), p)).to_vec());
+}
+
+#[test]
+fn a_file_that_does_not_compile_scores_zero_with_the_compiler_errors() {
+    let source =
+        solution_source("cs240").replace("output_activations - y", "output_activations - y;");
+    let graded = grade_source("cs240", &source);
+    assert_eq!(graded.score(), 0.0);
+    let output = graded.results["output"].as_str().unwrap();
+    assert!(output.contains("does not compile"), "{output}");
+    assert!(
+        output.contains("error[E0308]: mismatched types"),
+        "{output}"
+    );
+    assert!(
+        output.contains("src/lib.rs:"),
+        "errors point into the student's file: {output}"
+    );
+}
+
+#[test]
+fn a_changed_signature_is_reported_as_an_api_mismatch() {
+    // Renamed everywhere: the student's crate compiles, the probe cannot find it.
+    let source = solution_source("cs240").replace("cost_derivative(", "cost_deriv(");
+    let graded = grade_source("cs240", &source);
+    assert_eq!(graded.score(), 0.0);
+    let output = graded.results["output"].as_str().unwrap();
+    assert!(
+        output.contains("keep the handout's names and signatures"),
+        "{output}"
+    );
+    assert!(
+        output.contains("cost_derivative"),
+        "names what is missing: {output}"
+    );
+}
+
+#[test]
+fn feedback_names_case_array_shape_errors_and_first_index() {
+    let (_, source) = mutant_source("hidden_delta_without_sigmoid_derivative");
+    let graded = grade_source("cs240", &source);
+    let out = graded.test("back_propagation (weights)")["output"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(out.starts_with("0 of 4 cases passed."), "{out}");
+    // Visible case: which case, which array, counts, errors, first differing index.
+    assert!(
+        out.contains("✗ case small_3_5_2 (one hidden layer [3, 5, 2]): dc_dw[0]: "),
+        "{out}"
+    );
+    assert!(out.contains("values differ; max abs error"), "{out}");
+    assert!(out.contains("first at [0, 0]: expected"), "{out}");
+    // Hidden case: no numbers.
+    let hidden = out
+        .lines()
+        .find(|l| l.contains("hidden case 3"))
+        .expect("hidden case line");
+    assert!(hidden.ends_with("dc_dw[0]: wrong values"), "{hidden}");
+}
+
+#[test]
+fn mutant_cost_without_half() {
+    check_mutant("cost_without_half");
+}
+
+#[test]
+fn mutant_sigmoid_derivative_of_activation() {
+    check_mutant("sigmoid_derivative_of_activation");
+}
+
+#[test]
+fn mutant_transposed_dc_dw() {
+    check_mutant("transposed_dc_dw");
+}
+
+#[test]
+fn mutant_update_divided_by_data_size() {
+    check_mutant("update_divided_by_data_size");
+}
+
+#[test]
+fn mutant_three_layer_hardcode() {
+    check_mutant("three_layer_hardcode");
+}
+
+#[test]
+fn mutant_panic_in_forward_pass() {
+    check_mutant("panic_in_forward_pass");
+}
+
+#[test]
+fn mutant_hidden_delta_without_sigmoid_derivative() {
+    check_mutant("hidden_delta_without_sigmoid_derivative");
+}
+
+#[test]
+fn mutant_prints_while_working() {
+    check_mutant("prints_while_working");
+}
