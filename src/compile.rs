@@ -6,7 +6,9 @@
 //! two compiler runs and sidesteps cargo's modification-time freshness, which
 //! can hand back a previous submission's binary when paths repeat.
 
+use crate::jail::{Confinement, Jail};
 use crate::lab::Lab;
+use crate::reaper;
 use crate::sandbox::{self, Exit, Limits};
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
@@ -15,6 +17,7 @@ use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Optimisation level of the student's crate and the probe. Dependencies are
@@ -25,6 +28,8 @@ pub const OPT_LEVEL: &str = "1";
 /// environment to find it.
 #[derive(Debug, Clone)]
 pub struct Toolchain {
+    /// The toolchain's root; `bin/rustc` is the compiler itself.
+    pub sysroot: PathBuf,
     pub rustc: PathBuf,
     pub cargo: PathBuf,
     /// `rustc -vV`, part of the dependency cache key.
@@ -60,6 +65,7 @@ impl Toolchain {
             .map(PathBuf::from)
             .unwrap_or_else(|| "cargo".into());
         Ok(Toolchain {
+            sysroot,
             rustc,
             cargo,
             version: output(&["-vV"])?,
@@ -125,7 +131,8 @@ pub fn prepare_deps(lab: &Lab, tools: &Toolchain, cache: &Path) -> Result<Deps> 
     if lockfile.is_file() && !dir.join("Cargo.lock").exists() {
         std::fs::copy(&lockfile, dir.join("Cargo.lock"))?;
     }
-    let out = Command::new(&tools.cargo)
+    let mut cargo = Command::new(&tools.cargo);
+    cargo
         .args([
             "build",
             "--release",
@@ -134,9 +141,14 @@ pub fn prepare_deps(lab: &Lab, tools: &Toolchain, cache: &Path) -> Result<Deps> 
         ])
         .arg(dir.join("Cargo.toml"))
         .env("CARGO_TARGET_DIR", dir.join("target"))
-        .stderr(Stdio::inherit())
-        .output()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    let child = reaper::spawn(&mut cargo)
         .with_context(|| format!("cannot run {}", tools.cargo.display()))?;
+    let pid = child.id();
+    let out = child.wait_with_output();
+    reaper::release(pid);
+    let out = out.with_context(|| format!("cannot run {}", tools.cargo.display()))?;
     if !out.status.success() {
         bail!(
             "building the lab's dependencies failed (see cargo's messages above); \
@@ -200,6 +212,10 @@ pub enum BuildFailure {
 }
 
 /// Builds the probe for `source` (the student's file) in `work`, returning its path.
+///
+/// The compiler runs confined like the probe (compiling is already reading:
+/// `include_str!` and `#[path]` open files), with the toolchain and the
+/// dependency artifacts visible read-only inside `work`.
 pub fn build(
     lab: &Lab,
     tools: &Toolchain,
@@ -207,15 +223,37 @@ pub fn build(
     source: &str,
     work: &Path,
     wall: Duration,
+    jail: &Jail,
 ) -> Result<PathBuf, BuildFailure> {
     let internal = BuildFailure::Internal;
     let crate_dir = work.join("crate");
     let probe_dir = work.join("probe");
     let out_dir = work.join("out");
-    (|| -> Result<()> {
-        for dir in [&crate_dir, &probe_dir, &out_dir] {
+    let tmp_dir = work.join("tmp");
+    let confinement = (|| -> Result<Arc<Confinement>> {
+        use std::os::unix::fs::PermissionsExt;
+        // Traversable by the sandbox account; writable only where it must write.
+        std::fs::set_permissions(work, std::fs::Permissions::from_mode(0o755))?;
+        for dir in [&crate_dir, &probe_dir, &out_dir, &tmp_dir] {
             std::fs::create_dir_all(dir)?;
         }
+        for dir in [&out_dir, &tmp_dir] {
+            jail.give(dir)?;
+        }
+        let shared = [
+            (tools.sysroot.clone(), work.join("toolchain")),
+            (deps.search_dir.clone(), work.join("deps")),
+        ];
+        Ok(Arc::new(jail.confine(work, &shared, &[])?))
+    })()
+    .map_err(internal)?;
+    let seen = Seen {
+        rustc: jail
+            .shared_path(&tools.sysroot, &work.join("toolchain"))
+            .join("bin/rustc"),
+        deps_dir: jail.shared_path(&deps.search_dir, &work.join("deps")),
+    };
+    (|| -> Result<()> {
         // The provided sources come from the template, never from the upload.
         for (dest, src) in &lab.spec.handout {
             if dest.ends_with(".rs") && *dest != lab.spec.student_file {
@@ -236,7 +274,7 @@ pub fn build(
     .map_err(internal)?;
 
     let crate_name = &lab.spec.crate_name;
-    let mut lib = rustc(tools, deps, &crate_dir);
+    let mut lib = rustc(&seen, &crate_dir, &tmp_dir);
     lib.args([
         "--crate-type",
         "rlib",
@@ -247,15 +285,15 @@ pub fn build(
     .arg(&out_dir)
     .arg(&lab.spec.student_file);
     for name in lab.spec.dependencies.keys() {
-        extern_arg(&mut lib, deps, name);
+        extern_arg(&mut lib, deps, &seen, name);
     }
-    compile_step(lib, wall).map_err(|e| match e {
+    compile_step(lib, wall, &confinement).map_err(|e| match e {
         StepError::Errors(text) => BuildFailure::Student(text),
         StepError::Other(e) => BuildFailure::Internal(e),
     })?;
 
     let probe = out_dir.join("probe");
-    let mut bin = rustc(tools, deps, &probe_dir);
+    let mut bin = rustc(&seen, &probe_dir, &tmp_dir);
     bin.args(["--crate-type", "bin", "--crate-name", "probe", "-o"])
         .arg(&probe)
         .arg("-L")
@@ -271,21 +309,35 @@ pub fn build(
         .keys()
         .chain(probe_dependencies().keys())
     {
-        extern_arg(&mut bin, deps, name);
+        extern_arg(&mut bin, deps, &seen, name);
     }
     bin.arg("main.rs");
-    compile_step(bin, wall).map_err(|e| match e {
+    compile_step(bin, wall, &confinement).map_err(|e| match e {
         StepError::Errors(text) => BuildFailure::Api(text),
         StepError::Other(e) => BuildFailure::Internal(e),
     })?;
+    // The code the probe runs must not be able to replace it, or leave files
+    // for the next case.
+    (|| -> std::io::Result<()> {
+        jail.take_back(&probe)?;
+        jail.take_back(&out_dir)
+    })()
+    .map_err(|e| internal(e.into()))?;
     Ok(probe)
 }
 
-fn rustc(tools: &Toolchain, deps: &Deps, cwd: &Path) -> Command {
-    let mut cmd = Command::new(&tools.rustc);
+/// The compiler and the dependency artifacts as the confined compiler sees them.
+struct Seen {
+    rustc: PathBuf,
+    deps_dir: PathBuf,
+}
+
+fn rustc(seen: &Seen, cwd: &Path, tmp: &Path) -> Command {
+    let mut cmd = Command::new(&seen.rustc);
     // A bare environment: compile-time `env!` in student code sees nothing of ours.
     cmd.env_clear()
         .env("PATH", "/usr/bin:/bin")
+        .env("TMPDIR", tmp)
         .current_dir(cwd);
     cmd.args([
         "--edition",
@@ -298,14 +350,18 @@ fn rustc(tools: &Toolchain, deps: &Deps, cwd: &Path) -> Command {
     .args(["-C", &format!("opt-level={OPT_LEVEL}"), "-C", "debuginfo=0"])
     .args(["--cap-lints", "warn"])
     .arg("-L")
-    .arg(format!("dependency={}", deps.search_dir.display()));
+    .arg(format!("dependency={}", seen.deps_dir.display()));
     cmd
 }
 
-fn extern_arg(cmd: &mut Command, deps: &Deps, name: &str) {
+fn extern_arg(cmd: &mut Command, deps: &Deps, seen: &Seen, name: &str) {
     let key = name.replace('-', "_");
     if let Some(path) = deps.externs.get(&key) {
-        cmd.arg("--extern").arg(format!("{key}={}", path.display()));
+        // Every extern lives in the dependency folder; name it where the compiler sees it.
+        let file = path
+            .file_name()
+            .map_or_else(|| path.clone(), |f| seen.deps_dir.join(f));
+        cmd.arg("--extern").arg(format!("{key}={}", file.display()));
     }
 }
 
@@ -318,7 +374,11 @@ enum StepError {
 const SHOWN_ERRORS: usize = 3;
 const LINES_PER_ERROR: usize = 25;
 
-fn compile_step(cmd: Command, wall: Duration) -> Result<(), StepError> {
+fn compile_step(
+    cmd: Command,
+    wall: Duration,
+    confinement: &Arc<Confinement>,
+) -> Result<(), StepError> {
     let limits = Limits {
         wall,
         cpu_seconds: wall.as_secs().max(1) * 2,
@@ -326,10 +386,12 @@ fn compile_step(cmd: Command, wall: Duration) -> Result<(), StepError> {
         address_space: Some(8 << 30),
         file_size: 1 << 30,
         open_files: 1024,
+        // rustc, cc and ld with their threads; 16 is too few for rustc.
+        processes: confinement.drops_privileges().then_some(512),
         output_bytes: 4 << 20,
         answer_bytes: 0,
     };
-    let outcome = sandbox::run(cmd, Stdio::null(), &limits)
+    let outcome = sandbox::run(cmd, Stdio::null(), &limits, Some(Arc::clone(confinement)))
         .map_err(|e| StepError::Other(anyhow::anyhow!("cannot run rustc: {e}")))?;
     match outcome.exit {
         Exit::Code(0) => Ok(()),

@@ -9,18 +9,19 @@
 use crate::compare::{compare, Tolerance};
 use crate::compile::{self, BuildFailure, Deps, Toolchain};
 use crate::fixture::{self, Case};
+use crate::jail::{Confinement, Jail};
 use crate::lab::Lab;
 use crate::protocol::{self, Answer};
 use crate::results::{round_score, Results, TestResult};
 use crate::rubric::{Rubric, Scoring, TestSpec, Visibility};
 use crate::sandbox::{self, Exit, Limits, Outcome};
-use crate::submission;
+use crate::{reaper, submission};
 use anyhow::{bail, Context, Result};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Everything needed to grade submissions of one lab, loaded and checked once.
@@ -30,6 +31,8 @@ pub struct Grader {
     pub cases: BTreeMap<String, Case>,
     tools: Toolchain,
     deps: Deps,
+    /// How children are confined on this machine.
+    pub jail: Jail,
     /// Probe runs at once.
     pub jobs: usize,
 }
@@ -67,12 +70,14 @@ impl Grader {
         let jobs = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .min(4);
+        reaper::become_subreaper();
         Ok(Grader {
             lab,
             rubric,
             cases,
             tools,
             deps,
+            jail: Jail::detect(),
             jobs,
         })
     }
@@ -100,6 +105,7 @@ impl Grader {
             &student.source,
             work.path(),
             wall,
+            &self.jail,
         ) {
             Ok(p) => p,
             Err(BuildFailure::Student(text)) => {
@@ -122,6 +128,8 @@ impl Grader {
             }
         };
         let runs = self.run_all(&probe, work.path(), start)?;
+        // Every child is gone before anything is reported.
+        reaper::sweep(Duration::from_secs(1));
         let tests = self
             .rubric
             .tests
@@ -132,12 +140,19 @@ impl Grader {
         Ok(Results {
             score,
             execution_time: round_seconds(start.elapsed().as_secs_f64()),
-            output: format!(
-                "Graded {} for {} ({} cases per test at most).",
-                student.found_at,
-                self.lab.spec.title,
-                self.rubric.cases.len()
-            ),
+            output: {
+                let mut text = format!(
+                    "Graded {} for {} ({} cases per test at most).",
+                    student.found_at,
+                    self.lab.spec.title,
+                    self.rubric.cases.len()
+                );
+                if let Some(note) = student.ignored_note() {
+                    text.push('\n');
+                    text.push_str(&note);
+                }
+                text
+            },
             output_format: "text".into(),
             visibility: Visibility::Visible,
             stdout_visibility: Visibility::Hidden,
@@ -180,10 +195,19 @@ impl Grader {
         work: &Path,
         start: Instant,
     ) -> Result<BTreeMap<(String, String), Run>> {
-        let inputs_dir = work.join("inputs");
+        // Inputs live outside the confined folder: each probe gets its case's
+        // inputs on stdin and can open no other case's.
+        let inputs = tempfile::Builder::new().prefix("grade-inputs-").tempdir()?;
+        let inputs_dir = inputs.path().to_path_buf();
         let run_dir = work.join("run");
-        std::fs::create_dir_all(&inputs_dir)?;
         std::fs::create_dir_all(&run_dir)?;
+        self.jail.give(&run_dir)?;
+        // Runs may write only in run/, and read the probe beside it.
+        let confinement = Arc::new(
+            self.jail
+                .confine(&run_dir, &[], &[work.join("out")])
+                .context("cannot prepare the sandbox")?,
+        );
         for (id, case) in &self.cases {
             // Only inputs ever reach the probe; expected values stay here.
             std::fs::write(
@@ -223,6 +247,7 @@ impl Grader {
                             &item,
                             &inputs_dir.join(format!("{case}.json")),
                             &run_dir,
+                            &confinement,
                         )
                     };
                     done.lock().expect("results").insert((item, case), run);
@@ -232,7 +257,14 @@ impl Grader {
         Ok(done.into_inner().expect("results"))
     }
 
-    fn run_one(&self, probe: &Path, item: &str, inputs: &Path, run_dir: &Path) -> Run {
+    fn run_one(
+        &self,
+        probe: &Path,
+        item: &str,
+        inputs: &Path,
+        run_dir: &Path,
+        confinement: &Arc<Confinement>,
+    ) -> Run {
         let l = &self.rubric.limits;
         let limits = Limits {
             wall: Duration::from_secs_f64(l.case_seconds),
@@ -240,6 +272,9 @@ impl Grader {
             address_space: Some(l.memory_mib << 20),
             file_size: 16 << 20,
             open_files: 64,
+            // Per account, system-wide: bounds a fork bomb when children run
+            // under their own account (a plain user's other processes count too).
+            processes: confinement.drops_privileges().then_some(64),
             output_bytes: 16 << 10,
             answer_bytes: 64 << 20,
         };
@@ -254,7 +289,7 @@ impl Grader {
             .env_clear()
             .env("RUST_BACKTRACE", "0")
             .current_dir(run_dir);
-        match sandbox::run(cmd, stdin, &limits) {
+        match sandbox::run(cmd, stdin, &limits, Some(Arc::clone(confinement))) {
             Err(e) => failed_run(format!("the grader could not start the probe: {e}")),
             Ok(outcome) => Run {
                 printed: (!outcome.stdout.is_empty()).then(|| outcome.stdout.text()),

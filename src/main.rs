@@ -102,6 +102,7 @@ fn grade(root: &Path, args: GradeArgs) -> Result<ExitCode> {
         Ok(g) => g,
         Err(e) => return fail_with_results(&out, e),
     };
+    eprintln!("grade: {}", grader.jail.notice());
     if std::fs::symlink_metadata(&submission).is_err() {
         let e = anyhow::anyhow!(
             "the submission {} does not exist; check the path",

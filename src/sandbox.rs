@@ -9,10 +9,13 @@
 //! at a bound after the end even if a grandchild that left the group still
 //! holds a pipe open.
 
+use crate::jail::Confinement;
+use crate::reaper;
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Command, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// The descriptor number the child answers on.
@@ -26,6 +29,9 @@ pub struct Limits {
     pub address_space: Option<u64>,
     pub file_size: u64,
     pub open_files: u64,
+    /// Processes (and threads) of the child's user. Only set when children
+    /// run under their own account: the limit counts per user, system-wide.
+    pub processes: Option<u64>,
     /// Bytes kept of stdout and of stderr each (head and tail).
     pub output_bytes: usize,
     /// Bytes accepted on the answer descriptor.
@@ -102,8 +108,14 @@ impl Captured {
     }
 }
 
-/// Runs `cmd` to completion under `limits`, with `stdin` (a file) as input.
-pub fn run(mut cmd: Command, stdin: Stdio, limits: &Limits) -> io::Result<Outcome> {
+/// Runs `cmd` to completion under `limits` and, when given, `confinement`,
+/// with `stdin` (a file) as input.
+pub fn run(
+    mut cmd: Command,
+    stdin: Stdio,
+    limits: &Limits,
+    confinement: Option<Arc<Confinement>>,
+) -> io::Result<Outcome> {
     let (answer_read, answer_write) = pipe()?;
     let write_fd = answer_write.as_raw_fd();
     let child_limits = limits.clone();
@@ -112,7 +124,8 @@ pub fn run(mut cmd: Command, stdin: Stdio, limits: &Limits) -> io::Result<Outcom
         .stderr(Stdio::piped())
         .env(reference::wire::ANSWER_FD_VAR, ANSWER_FD.to_string())
         .process_group(0);
-    // SAFETY: the closure only makes async-signal-safe calls (dup2, fcntl, setrlimit).
+    // SAFETY: the closure only makes async-signal-safe calls (dup2, fcntl,
+    // setrlimit, and the confinement's system calls).
     unsafe {
         cmd.pre_exec(move || {
             if write_fd == ANSWER_FD {
@@ -121,11 +134,15 @@ pub fn run(mut cmd: Command, stdin: Stdio, limits: &Limits) -> io::Result<Outcom
             } else {
                 check(libc::dup2(write_fd, ANSWER_FD))?;
             }
-            apply_limits(&child_limits)
+            apply_limits(&child_limits)?;
+            match &confinement {
+                Some(c) => c.apply(),
+                None => Ok(()),
+            }
         });
     }
     let start = Instant::now();
-    let mut child = cmd.spawn()?;
+    let mut child = spawn_retrying(&mut cmd, start + limits.wall)?;
     drop(answer_write);
     let group = child.id() as libc::pid_t;
 
@@ -192,6 +209,9 @@ pub fn run(mut cmd: Command, stdin: Stdio, limits: &Limits) -> io::Result<Outcom
             }
         }
     }
+    reaper::release(child.id());
+    // Anything that left the group (setsid) is re-parented to us: kill it too.
+    reaper::sweep(Duration::from_millis(500));
     if timed_out && !matches!(exit, Some(Exit::Code(_))) {
         exit = Some(Exit::TimedOut);
     }
@@ -208,6 +228,19 @@ pub fn run(mut cmd: Command, stdin: Stdio, limits: &Limits) -> io::Result<Outcom
         stderr: err.captured,
         elapsed,
     })
+}
+
+/// Spawns, retrying while the system is out of processes for the child's
+/// user (another case's fork bomb under the same account) until `deadline`.
+fn spawn_retrying(cmd: &mut Command, deadline: Instant) -> io::Result<std::process::Child> {
+    loop {
+        match reaper::spawn(cmd) {
+            Err(e) if e.raw_os_error() == Some(libc::EAGAIN) && Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            other => return other,
+        }
+    }
 }
 
 struct Stream {
@@ -258,6 +291,9 @@ fn apply_limits(l: &Limits) -> io::Result<()> {
     set(libc::RLIMIT_FSIZE, l.file_size, l.file_size)?;
     set(libc::RLIMIT_NOFILE, l.open_files, l.open_files)?;
     set(libc::RLIMIT_CORE, 0, 0)?;
+    if let Some(n) = l.processes {
+        set(libc::RLIMIT_NPROC, n, n)?;
+    }
     if let Some(bytes) = l.address_space {
         set(libc::RLIMIT_AS, bytes, bytes)?;
     }
@@ -290,6 +326,7 @@ mod tests {
             address_space: None,
             file_size: 1 << 20,
             open_files: 64,
+            processes: None,
             output_bytes: 64,
             answer_bytes: 1 << 16,
         }
@@ -298,7 +335,7 @@ mod tests {
     fn sh(script: &str, l: &Limits) -> Outcome {
         let mut cmd = Command::new("sh");
         cmd.arg("-c").arg(script);
-        run(cmd, Stdio::null(), l).unwrap()
+        run(cmd, Stdio::null(), l, None).unwrap()
     }
 
     #[test]

@@ -2,6 +2,8 @@
 //! bare file, or either inside one folder. Only that one file is ever read;
 //! links are never followed, and sizes are capped.
 
+use std::io::Read;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 /// Larger student files are refused: no lab's answer is anywhere near this.
@@ -12,6 +14,26 @@ pub const MAX_STUDENT_FILE_BYTES: u64 = 1 << 20;
 pub struct StudentFile {
     pub found_at: String,
     pub source: String,
+    /// Other files in the upload, never read (e.g. `Cargo.toml`, `build.rs`).
+    pub ignored: Vec<String>,
+}
+
+impl StudentFile {
+    /// A line for the student when the upload held more than the graded file.
+    pub fn ignored_note(&self) -> Option<String> {
+        const SHOWN: usize = 6;
+        if self.ignored.is_empty() {
+            return None;
+        }
+        let mut names = self.ignored[..self.ignored.len().min(SHOWN)].join(", ");
+        if self.ignored.len() > SHOWN {
+            names.push_str(&format!(" and {} more", self.ignored.len() - SHOWN));
+        }
+        Some(format!(
+            "Only {} is graded; the rest of the upload was not used: {names}.",
+            self.found_at
+        ))
+    }
 }
 
 /// Locates and reads the student file (`file_name`, e.g. `lib.rs`) in `upload`.
@@ -39,6 +61,7 @@ pub fn find(upload: &Path, file_name: &str) -> Result<StudentFile, String> {
     ];
     let mut found: Vec<PathBuf> = Vec::new();
     let mut refused: Vec<String> = Vec::new();
+    let mut others: Vec<String> = Vec::new();
     for entry in walkdir::WalkDir::new(upload)
         .follow_links(false)
         .min_depth(1)
@@ -47,16 +70,16 @@ pub fn find(upload: &Path, file_name: &str) -> Result<StudentFile, String> {
         .filter_entry(|e| !skipped(e.file_name()))
         .flatten()
     {
-        if entry.file_name() != file_name {
-            continue;
-        }
         let rel = entry
             .path()
             .strip_prefix(upload)
             .unwrap_or(entry.path())
             .to_path_buf();
         let rel_text = rel.to_string_lossy().replace('\\', "/");
-        if !matches_pattern(&rel_text, file_name) {
+        if entry.file_name() != file_name || !matches_pattern(&rel_text, file_name) {
+            if !entry.file_type().is_dir() {
+                others.push(rel_text);
+            }
             continue;
         }
         if entry.path_is_symlink() {
@@ -66,7 +89,12 @@ pub fn find(upload: &Path, file_name: &str) -> Result<StudentFile, String> {
         found.push(rel);
     }
     match found.len() {
-        1 => read(&upload.join(&found[0]), found.remove(0)),
+        1 => {
+            let mut file = read(&upload.join(&found[0]), found.remove(0))?;
+            others.sort();
+            file.ignored = others;
+            Ok(file)
+        }
         0 => {
             let mut msg = format!(
                 "no {file_name} found in the submission (looked for {})",
@@ -116,7 +144,20 @@ fn read(path: &Path, rel: PathBuf) -> Result<StudentFile, String> {
             meta.len()
         ));
     }
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {shown}: {e}"))?;
+    // Opened without following a link, and read no further than the limit,
+    // in case the file changed since it was looked at.
+    let mut bytes = Vec::new();
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)
+        .and_then(|f| f.take(MAX_STUDENT_FILE_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(|e| format!("cannot read {shown}: {e}"))?;
+    if bytes.len() as u64 > MAX_STUDENT_FILE_BYTES {
+        return Err(format!(
+            "{shown} is over {MAX_STUDENT_FILE_BYTES} bytes, the limit"
+        ));
+    }
     let source = String::from_utf8(bytes).map_err(|e| {
         format!(
             "{shown} is not UTF-8 text (invalid byte at offset {})",
@@ -126,6 +167,7 @@ fn read(path: &Path, rel: PathBuf) -> Result<StudentFile, String> {
     Ok(StudentFile {
         found_at: shown,
         source,
+        ignored: Vec::new(),
     })
 }
 
@@ -155,6 +197,8 @@ mod tests {
             let found = find(dir.path(), "lib.rs").unwrap();
             assert_eq!(found.found_at, layout);
             assert_eq!(found.source, format!("// {layout}\n"));
+            assert_eq!(found.ignored, vec!["Cargo.toml".to_string()]);
+            assert!(found.ignored_note().unwrap().contains("Cargo.toml"));
         }
     }
 
