@@ -442,6 +442,12 @@ fn describe_exit(exit: Exit, stderr: &str, limits: &Limits) -> String {
             format!("used more than {} s of CPU time", limits.cpu_seconds)
         }
         Exit::Signal(libc::SIGXFSZ) => "wrote a file larger than the limit".into(),
+        // Safe Rust only segfaults by running off its stack; under the sandbox
+        // std cannot always tell and print its own message.
+        Exit::Signal(libc::SIGSEGV) => {
+            "crashed with a segmentation fault, most likely a stack overflow (unbounded recursion?)"
+                .into()
+        }
         Exit::Signal(sig) => format!("was killed by signal {sig} ({})", signal_name(sig)),
         Exit::Code(0) => "exited before answering".into(),
         Exit::Code(code) => {

@@ -79,13 +79,18 @@ impl Captured {
         let (to_head, rest) = bytes.split_at(room.min(bytes.len()));
         self.head.extend_from_slice(to_head);
         let tail_room = self.limit - half;
-        for &b in rest {
-            if self.tail.len() == tail_room {
-                self.tail.pop_front();
-                self.dropped += 1;
-            }
-            self.tail.push_back(b);
-        }
+        // In bulk, not byte by byte: a flood must cost the grader little.
+        let rest = if rest.len() > tail_room {
+            self.dropped += (self.tail.len() + rest.len() - tail_room) as u64;
+            self.tail.clear();
+            &rest[rest.len() - tail_room..]
+        } else {
+            rest
+        };
+        let overflow = (self.tail.len() + rest.len()).saturating_sub(tail_room);
+        self.tail.drain(..overflow);
+        self.dropped += overflow as u64;
+        self.tail.extend(rest);
     }
 
     pub fn total_bytes(&self) -> u64 {
@@ -259,7 +264,7 @@ impl Stream {
     /// Reads what is available now; closes the stream at end of file.
     fn read_some(&mut self) {
         let Some(fd) = &self.fd else { return };
-        let mut buf = [0u8; 65536];
+        let mut buf = vec![0u8; 1 << 18];
         // SAFETY: buf is valid for buf.len() bytes.
         let n = unsafe { libc::read(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
         if n > 0 {
