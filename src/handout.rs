@@ -7,53 +7,11 @@ use crate::lab::Lab;
 use anyhow::{bail, Context, Result};
 use std::path::Path;
 
-const BEGIN: &str = "// BEGIN SOLUTION";
-const END: &str = "// END SOLUTION";
-
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum Form {
-    /// What students get: solution regions become `todo!()`.
-    Handout,
-    /// The full solution, markers removed.
-    Solution,
-}
+pub use crate::regions::Form;
 
 /// Applies `form` to one source file; `name` is only for messages.
 pub fn render(source: &str, form: Form, name: &str) -> Result<String> {
-    let mut out = String::with_capacity(source.len());
-    let mut open: Option<usize> = None;
-    for (i, line) in source.lines().enumerate() {
-        let marker = line.trim();
-        if marker == BEGIN {
-            if let Some(at) = open {
-                bail!(
-                    "{name}:{}: solution region opened again (the one at line {} is still open)",
-                    i + 1,
-                    at + 1
-                );
-            }
-            open = Some(i);
-            if form == Form::Handout {
-                let indent = &line[..line.len() - line.trim_start().len()];
-                out.push_str(indent);
-                out.push_str("todo!()\n");
-            }
-        } else if marker == END {
-            if open.take().is_none() {
-                bail!("{name}:{}: `{END}` without a `{BEGIN}` before it", i + 1);
-            }
-        } else if open.is_none() || form == Form::Solution {
-            out.push_str(line);
-            out.push('\n');
-        }
-    }
-    if let Some(at) = open {
-        bail!(
-            "{name}:{}: solution region is never closed with `{END}`",
-            at + 1
-        );
-    }
-    Ok(out)
+    crate::regions::render(source, form, name).map_err(anyhow::Error::msg)
 }
 
 /// Every file of the lab's handout crate in `form`, as (path in the crate, contents).

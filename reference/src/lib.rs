@@ -3,6 +3,7 @@
 //! and handouts are produced.
 
 pub mod fixtures;
+#[cfg(feature = "solutions")]
 pub mod labs;
 pub mod rng;
 pub mod wire;
