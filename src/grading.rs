@@ -89,10 +89,17 @@ impl Grader {
             .and_then(|f| f.to_str())
             .unwrap_or("lib.rs")
             .to_string();
-        let student = match submission::find(upload, &file_name) {
+        let mut student = match submission::find(upload, &file_name) {
             Ok(s) => s,
             Err(msg) => return Ok(self.nothing_graded(&msg, start)),
         };
+        // The handout's own provided files are expected, not worth a note.
+        let provided: Vec<&String> = self.lab.spec.handout.keys().collect();
+        student.ignored.retain(|f| {
+            !provided
+                .iter()
+                .any(|h| f == *h || f.ends_with(&format!("/{h}")))
+        });
         let work = tempfile::Builder::new()
             .prefix("grade-")
             .tempdir()

@@ -60,6 +60,18 @@ enum Cmd {
     },
     /// List the labs this grader knows.
     Labs,
+    /// Write the Gradescope autograder zip (setup.sh, run_autograder, sources, rubric, fixtures).
+    Package {
+        #[arg(long)]
+        lab: String,
+        #[arg(long, value_name = "FILE", default_value = "autograder.zip")]
+        out: PathBuf,
+    },
+    /// Build a lab's dependencies into the cache and check isolation (run once per machine).
+    Prepare {
+        #[arg(long)]
+        lab: String,
+    },
 }
 
 fn main() -> ExitCode {
@@ -68,6 +80,8 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Some(Cmd::Starter { lab, out, solution }) => starter(&root, &lab, &out, solution),
         Some(Cmd::Fixtures { lab, check }) => fixtures(&root, lab, check),
+        Some(Cmd::Package { lab, out }) => package(&root, &lab, &out),
+        Some(Cmd::Prepare { lab }) => prepare(&root, &lab),
         Some(Cmd::Labs) => {
             for name in lab::names(&root) {
                 println!("{name}");
@@ -147,6 +161,27 @@ fn fail_with_results(out: &Path, e: anyhow::Error) -> Result<ExitCode> {
         );
     }
     Err(e)
+}
+
+fn package(root: &Path, lab: &str, out: &Path) -> Result<ExitCode> {
+    let lab = Lab::load(root, lab)?;
+    let count = grade::package::write(&lab, out)?;
+    println!(
+        "wrote {} ({count} files): upload it as the autograder of a Gradescope programming assignment",
+        out.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn prepare(root: &Path, lab: &str) -> Result<ExitCode> {
+    let grader = Grader::new(root, lab, &paths::cache_dir())?;
+    println!(
+        "{}: dependencies built in {}; {}",
+        grader.lab.name(),
+        paths::cache_dir().display(),
+        grader.jail.notice()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn starter(root: &Path, lab: &str, out: &Path, solution: bool) -> Result<ExitCode> {
