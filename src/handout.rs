@@ -26,8 +26,28 @@ pub fn files(lab: &Lab, form: Form) -> Result<Vec<(String, String)>> {
         .collect()
 }
 
-/// Writes the handout (or solution) crate into `out`, which must be absent or empty.
-pub fn write_starter(lab: &Lab, form: Form, out: &Path) -> Result<()> {
+/// CI workflows that grade a student repository on every push, as (path, text).
+pub fn ci_files(lab: &Lab) -> Vec<(String, String)> {
+    let fill = |template: &str| {
+        template
+            .replace("@LAB@", lab.name())
+            .replace("@INSTALL@", &lab.spec.ci.install)
+    };
+    vec![
+        (
+            ".github/workflows/grade.yml".into(),
+            fill(include_str!("ci/github.yml")),
+        ),
+        (
+            ".gitlab-ci.yml".into(),
+            fill(include_str!("ci/gitlab-ci.yml")),
+        ),
+    ]
+}
+
+/// Writes the handout (or solution) crate into `out`, which must be absent or
+/// empty, with the CI workflows when `with_ci`.
+pub fn write_starter(lab: &Lab, form: Form, out: &Path, with_ci: bool) -> Result<()> {
     if out.exists()
         && out
             .read_dir()
@@ -39,7 +59,11 @@ pub fn write_starter(lab: &Lab, form: Form, out: &Path) -> Result<()> {
             out.display()
         );
     }
-    for (dest, text) in files(lab, form)? {
+    let mut all = files(lab, form)?;
+    if with_ci {
+        all.extend(ci_files(lab));
+    }
+    for (dest, text) in all {
         let path = out.join(&dest);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)

@@ -18,6 +18,26 @@ pub struct LabSpec {
     /// Path in the handout crate -> path under the lab folder.
     pub handout: BTreeMap<String, String>,
     pub probe: ProbeSpec,
+    /// How the handout's CI installs the student build of `grade`.
+    #[serde(default)]
+    pub ci: CiSpec,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CiSpec {
+    /// A shell command that installs the student build of `grade`.
+    pub install: String,
+}
+
+impl Default for CiSpec {
+    fn default() -> Self {
+        CiSpec {
+            install: "cargo install --locked --git https://github.com/YOUR-COURSE/grade grade \
+                      --no-default-features --features student"
+                .into(),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -99,6 +119,28 @@ impl Lab {
 }
 
 /// The labs under `reference/labs/`, sorted.
+/// The lab whose handout `submission` is, by its `Cargo.toml` package name
+/// (the handout's `crate_name`), when that is unambiguous.
+pub fn from_handout(root: &Path, submission: &Path) -> Option<String> {
+    let manifest: toml::Table = std::fs::read_to_string(submission.join("Cargo.toml"))
+        .ok()?
+        .parse()
+        .ok()?;
+    let package = manifest
+        .get("package")?
+        .get("name")?
+        .as_str()?
+        .replace('-', "_");
+    let matching: Vec<String> = names(root)
+        .into_iter()
+        .filter(|n| Lab::load(root, n).is_ok_and(|l| l.spec.crate_name == package))
+        .collect();
+    match matching.as_slice() {
+        [only] => Some(only.clone()),
+        _ => None,
+    }
+}
+
 pub fn names(root: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(root.join("reference").join("labs"))
         .into_iter()

@@ -1,6 +1,7 @@
 //! The `grade` command line. Exit codes: 0 graded (whatever the score) or
-//! command done; 1 a check failed (`fixtures --check`); 2 the grader could not
-//! do what was asked (bad arguments, unknown lab, broken rubric or fixture).
+//! command done; 1 graded but below `--min-score`, or a check failed
+//! (`fixtures --check`); 2 the grader could not do what was asked (bad
+//! arguments, unknown lab, broken rubric or fixture).
 
 use anyhow::{bail, Result};
 use clap::{Args, Parser, Subcommand};
@@ -37,6 +38,9 @@ struct GradeArgs {
     /// Where to write results.json.
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
+    /// Exit with 1 when the score is below this (for CI); graded is 0 otherwise.
+    #[arg(long, value_name = "POINTS")]
+    min_score: Option<f64>,
 }
 
 #[derive(Subcommand)]
@@ -49,6 +53,9 @@ enum Cmd {
         out: PathBuf,
         #[arg(long)]
         solution: bool,
+        /// Also write a GitHub Actions workflow and a GitLab CI file that grade every push.
+        #[arg(long)]
+        with_ci: bool,
     },
     /// Regenerate fixtures/<lab>/ from the reference, or --check that it is current.
     Fixtures {
@@ -78,7 +85,12 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let root = paths::root();
     let outcome = match cli.command {
-        Some(Cmd::Starter { lab, out, solution }) => starter(&root, &lab, &out, solution),
+        Some(Cmd::Starter {
+            lab,
+            out,
+            solution,
+            with_ci,
+        }) => starter(&root, &lab, &out, solution, with_ci),
         Some(Cmd::Fixtures { lab, check }) => fixtures(&root, lab, check),
         Some(Cmd::Package { lab, out }) => package(&root, &lab, &out),
         Some(Cmd::Prepare { lab }) => prepare(&root, &lab),
@@ -105,10 +117,13 @@ fn grade(root: &Path, args: GradeArgs) -> Result<ExitCode> {
         Some(l) => l,
         None => match lab::names(root).as_slice() {
             [only] => only.clone(),
-            names => bail!(
-                "several labs exist ({}); choose one with --lab",
-                names.join(", ")
-            ),
+            names => match lab::from_handout(root, &submission) {
+                Some(l) => l,
+                None => bail!(
+                    "several labs exist ({}); choose one with --lab",
+                    names.join(", ")
+                ),
+            },
         },
     };
     // Whatever fails from here on, a valid results.json is left behind.
@@ -139,6 +154,12 @@ fn grade(root: &Path, args: GradeArgs) -> Result<ExitCode> {
         )
     );
     println!("results written to {}", out.display());
+    if let Some(min) = args.min_score {
+        if results.score < min {
+            eprintln!("grade: score {} is below --min-score {min}", results.score);
+            return Ok(ExitCode::from(1));
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -184,14 +205,14 @@ fn prepare(root: &Path, lab: &str) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn starter(root: &Path, lab: &str, out: &Path, solution: bool) -> Result<ExitCode> {
+fn starter(root: &Path, lab: &str, out: &Path, solution: bool, with_ci: bool) -> Result<ExitCode> {
     let lab = Lab::load(root, lab)?;
     let form = if solution {
         Form::Solution
     } else {
         Form::Handout
     };
-    write_starter(&lab, form, out)?;
+    write_starter(&lab, form, out, with_ci)?;
     let what = if solution { "solution" } else { "handout" };
     println!("wrote the {} {what} crate to {}", lab.name(), out.display());
     Ok(ExitCode::SUCCESS)

@@ -182,3 +182,71 @@ fn two_candidate_files_are_an_error_naming_both() {
     );
     assert_eq!(json["score"], 0.0);
 }
+
+fn grade_example(extra: &[&str]) -> (std::process::Output, serde_json::Value) {
+    let work = tempfile::tempdir().unwrap();
+    let results = work.path().join("results.json");
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/cs240-partial");
+    let out = run(grade_bin()
+        .args(["--lab", "cs240", "--submission"])
+        .arg(&example)
+        .arg("--out")
+        .arg(&results)
+        .args(extra));
+    let json = serde_json::from_str(&fs::read_to_string(&results).unwrap()).unwrap();
+    (out, json)
+}
+
+#[test]
+fn exit_codes_graded_below_min_score_and_could_not_grade() {
+    // The bundled example scores 77.5 (README).
+    let (out, json) = grade_example(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(json["score"], 77.5);
+    let (out, _) = grade_example(&["--min-score", "77.5"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let (out, json) = grade_example(&["--min-score", "80"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert_eq!(json["score"], 77.5, "results.json is still written");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("below --min-score 80"));
+
+    let out = run(grade_bin().args(["--lab", "cs240"]));
+    assert_eq!(out.status.code(), Some(2), "no submission: {}", text(&out));
+    let work = tempfile::tempdir().unwrap();
+    let results = work.path().join("results.json");
+    let out = run(grade_bin()
+        .args(["--lab", "no_such_lab", "--submission", "."])
+        .arg("--out")
+        .arg(&results));
+    assert_eq!(out.status.code(), Some(2), "unknown lab: {}", text(&out));
+    assert!(results.is_file(), "results.json is written even then");
+}
+
+#[test]
+fn starter_with_ci_writes_github_and_gitlab_workflows() {
+    let dir = tempfile::tempdir().unwrap();
+    let handout = dir.path().join("handout");
+    let out = run(grade_bin()
+        .args(["starter", "--lab", "cs240", "--with-ci", "--out"])
+        .arg(&handout));
+    assert!(out.status.success(), "{}", text(&out));
+    let github = fs::read_to_string(handout.join(".github/workflows/grade.yml")).unwrap();
+    let gitlab = fs::read_to_string(handout.join(".gitlab-ci.yml")).unwrap();
+    for text in [&github, &gitlab] {
+        assert!(text.contains("grade --lab cs240 --submission ."), "{text}");
+        assert!(text.contains("--features student"), "{text}");
+        assert!(
+            !text.contains("@LAB@") && !text.contains("@INSTALL@"),
+            "unfilled: {text}"
+        );
+        assert!(!text.contains('\t'), "tabs are not YAML: {text}");
+    }
+    assert!(github.contains("--format github"));
+    assert!(gitlab.contains("junit: grade-junit.xml"));
+    // Without --with-ci, no workflow.
+    let plain = dir.path().join("plain");
+    run(grade_bin()
+        .args(["starter", "--lab", "cs240", "--out"])
+        .arg(&plain));
+    assert!(!plain.join(".github").exists());
+}
