@@ -22,7 +22,7 @@ use std::time::Duration;
 
 /// Optimisation level of the student's crate and the probe. Dependencies are
 /// always built in release.
-pub const OPT_LEVEL: &str = "1";
+pub const OPT_LEVEL: &str = "0";
 
 /// The compiler, resolved past the rustup proxy so that children need no
 /// environment to find it.
@@ -80,6 +80,9 @@ pub struct Deps {
     pub search_dir: PathBuf,
 }
 
+/// The prebuilt wire format (`reference/src/wire.rs`), linked by every probe.
+const WIRE_CRATE: &str = "grade_wire";
+
 /// The crates a probe links besides the lab's own dependencies.
 fn probe_dependencies() -> BTreeMap<String, String> {
     BTreeMap::from([(
@@ -98,7 +101,7 @@ fn deps_manifest(lab: &Lab) -> String {
     deps.extend(probe_dependencies());
     let mut text = String::from(
         "[package]\nname = \"grade-deps\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n\
-         [lib]\npath = \"lib.rs\"\n\n# Its own workspace, even when the cache lies inside another one.\n[workspace]\n\n[profile.release]\ndebug = false\n\n[dependencies]\n",
+         [lib]\nname = \"grade_wire\"\npath = \"lib.rs\"\n\n# Its own workspace, even when the cache lies inside another one.\n[workspace]\n\n[profile.release]\ndebug = false\n\n[dependencies]\n",
     );
     for (name, req) in deps {
         text.push_str(&format!("{name} = {req}\n"));
@@ -110,7 +113,14 @@ fn deps_manifest(lab: &Lab) -> String {
 /// code and probes link against, and returns where they are.
 pub fn prepare_deps(lab: &Lab, tools: &Toolchain, cache: &Path) -> Result<Deps> {
     let manifest = deps_manifest(lab);
-    let key = hex(&Sha256::digest(format!("{manifest}\n{}", tools.version)))[..16].to_string();
+    // The probe's wire format is built here too, once, so that each
+    // submission's probe compile is only the adapter.
+    let wire = lab.wire_source()?;
+    let key = hex(&Sha256::digest(format!(
+        "{manifest}\n{}\n{wire}",
+        tools.version
+    )))[..16]
+        .to_string();
     let dir = cache.join(format!("deps-{key}"));
     std::fs::create_dir_all(&dir)
         .with_context(|| format!("cannot create the cache folder {}", dir.display()))?;
@@ -125,7 +135,7 @@ pub fn prepare_deps(lab: &Lab, tools: &Toolchain, cache: &Path) -> Result<Deps> 
         }
     }
     std::fs::write(dir.join("Cargo.toml"), &manifest)?;
-    std::fs::write(dir.join("lib.rs"), "")?;
+    std::fs::write(dir.join("lib.rs"), &wire)?;
     // Pin the versions this project was tested with, when we have them.
     let lockfile = lab.root.join("Cargo.lock");
     if lockfile.is_file() && !dir.join("Cargo.lock").exists() {
@@ -161,6 +171,7 @@ pub fn prepare_deps(lab: &Lab, tools: &Toolchain, cache: &Path) -> Result<Deps> 
         .keys()
         .chain(probe_dependencies().keys())
         .map(|k| k.replace('-', "_"))
+        .chain([WIRE_CRATE.to_string()])
         .collect();
     let mut externs = BTreeMap::new();
     for line in String::from_utf8_lossy(&out.stdout).lines() {
@@ -190,9 +201,20 @@ pub fn prepare_deps(lab: &Lab, tools: &Toolchain, cache: &Path) -> Result<Deps> 
     if let Some(missing) = wanted.iter().find(|w| !externs.contains_key(*w)) {
         bail!("cargo built the dependencies but reported no library for {missing}");
     }
+    let search_dir = dir.join("target").join("release").join("deps");
+    // Children see only the dependency folder (bind-mounted as root): the
+    // root crate's own rlib, which cargo puts one level up, goes in there too.
+    for path in externs.values_mut() {
+        if path.parent() != Some(search_dir.as_path()) {
+            let inside = search_dir.join(path.file_name().context("an rlib without a name")?);
+            std::fs::copy(&*path, &inside)
+                .with_context(|| format!("cannot copy {} into the cache", path.display()))?;
+            *path = inside;
+        }
+    }
     let deps = Deps {
         externs,
-        search_dir: dir.join("target").join("release").join("deps"),
+        search_dir,
     };
     let tmp = dir.join("deps.json.tmp");
     std::fs::write(&tmp, serde_json::to_string_pretty(&deps)?)?;
@@ -262,7 +284,11 @@ pub fn build(
         }
         write(&crate_dir.join(&lab.spec.student_file), source)?;
         write(&probe_dir.join("main.rs"), &lab.read(&lab.spec.probe.main)?)?;
-        write(&probe_dir.join("wire.rs"), &lab.wire_source()?)?;
+        // The probe's `mod wire;` is the prebuilt crate.
+        write(
+            &probe_dir.join("wire.rs"),
+            &format!("pub use {WIRE_CRATE}::*;\n"),
+        )?;
         for module in &lab.spec.probe.modules {
             let name = Path::new(module)
                 .file_name()
@@ -308,6 +334,8 @@ pub fn build(
         .dependencies
         .keys()
         .chain(probe_dependencies().keys())
+        .map(String::as_str)
+        .chain([WIRE_CRATE])
     {
         extern_arg(&mut bin, deps, &seen, name);
     }
