@@ -9,6 +9,7 @@
 use crate::compare::{compare, Tolerance};
 use crate::compile::{self, BuildFailure, Deps, Toolchain};
 use crate::fixture::{self, Case};
+use crate::handout::Form;
 use crate::jail::{Confinement, Jail};
 use crate::lab::Lab;
 use crate::protocol::{self, Answer};
@@ -69,7 +70,7 @@ impl Grader {
         let deps = compile::prepare_deps(&lab, &tools, cache)?;
         let jobs = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
-            .min(4);
+            .clamp(4, 8);
         reaper::become_subreaper();
         Ok(Grader {
             lab,
@@ -93,18 +94,28 @@ impl Grader {
             Ok(s) => s,
             Err(msg) => return Ok(self.nothing_graded(&msg, start)),
         };
-        // The handout's own provided files are expected, not worth a note.
-        let provided: Vec<&String> = self.lab.spec.handout.keys().collect();
-        student.ignored.retain(|f| {
-            !provided
-                .iter()
-                .any(|h| f == *h || f.ends_with(&format!("/{h}")))
-        });
+        // The handout's provided files, unchanged, are expected: no note.
+        // Changed ones (a Cargo.toml with extra dependencies) are worth one.
+        let unchanged = |f: &String| {
+            self.lab.spec.handout.iter().any(|(dest, src)| {
+                (f == dest || f.ends_with(&format!("/{dest}")))
+                    && self
+                        .lab
+                        .read(src)
+                        .ok()
+                        .and_then(|t| crate::handout::render(&t, Form::Handout, src).ok())
+                        .is_some_and(|t| {
+                            std::fs::read(upload.join(f)).is_ok_and(|b| b == t.as_bytes())
+                        })
+            })
+        };
+        student.ignored.retain(|f| !unchanged(f));
         let work = tempfile::Builder::new()
             .prefix("grade-")
             .tempdir()
             .context("cannot create a working folder")?;
         let wall = Duration::from_secs_f64(self.rubric.limits.compile_seconds);
+        let compile_start = Instant::now();
         let probe = match compile::build(
             &self.lab,
             &self.tools,
@@ -134,7 +145,17 @@ impl Grader {
                 return Err(e.context("the grader could not build the submission"))
             }
         };
+        let compile_seconds = compile_start.elapsed().as_secs_f64();
+        let run_start = Instant::now();
         let runs = self.run_all(&probe, work.path(), start)?;
+        if std::env::var_os("GRADE_TIMINGS").is_some() {
+            eprintln!(
+                "grade: timings: compile {compile_seconds:.3} s, runs {:.3} s ({} runs, {} at a time)",
+                run_start.elapsed().as_secs_f64(),
+                runs.len(),
+                self.jobs
+            );
+        }
         // Every child is gone before anything is reported.
         reaper::sweep(Duration::from_secs(1));
         let tests = self
