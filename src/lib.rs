@@ -4,9 +4,11 @@
 //! `rubrics/<lab>.toml`, `fixtures/<lab>/*.json`) plus a reference solution and a
 //! thin adapter in the `grade-reference` crate. See `docs/ARCHITECTURE.md`.
 
+pub mod batch;
 pub mod compare;
 pub mod compile;
 pub mod fixture;
+pub mod gradebook;
 pub mod grading;
 pub mod handout;
 pub mod jail;

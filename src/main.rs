@@ -8,7 +8,6 @@ use clap::{Args, Parser, Subcommand};
 use grade::grading::{default_results_path, Grader};
 use grade::handout::{write_starter, Form};
 use grade::lab::{self, Lab};
-use grade::results::Results;
 use grade::{paths, regenerate, report};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -74,6 +73,32 @@ enum Cmd {
         #[arg(long, value_name = "FILE", default_value = "autograder.zip")]
         out: PathBuf,
     },
+    /// Grade a whole class: one sub-folder per student (or a Gradescope export).
+    Batch {
+        /// The folder holding one folder per student.
+        #[arg(long, value_name = "DIR")]
+        submissions: PathBuf,
+        /// Where results.json per student, gradebook.csv, summary.md and histogram.svg go.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        #[arg(long)]
+        lab: Option<String>,
+        /// Submissions graded at once.
+        #[arg(long, default_value_t = 2)]
+        jobs: usize,
+        /// Grade only the I-th of N deterministic shares (e.g. 2/4); join them with `grade merge`.
+        #[arg(long, value_name = "I/N")]
+        shard: Option<grade::batch::Shard>,
+    },
+    /// Join the outputs of `grade batch --shard` runs into one gradebook.
+    Merge {
+        /// Where the merged gradebook.csv, summary.md and histogram.svg go.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// The shards' output folders.
+        #[arg(required = true, value_name = "SHARD_DIR")]
+        shards: Vec<PathBuf>,
+    },
     /// Build a lab's dependencies into the cache and check isolation (run once per machine).
     Prepare {
         #[arg(long)]
@@ -94,6 +119,14 @@ fn main() -> ExitCode {
         Some(Cmd::Fixtures { lab, check }) => fixtures(&root, lab, check),
         Some(Cmd::Package { lab, out }) => package(&root, &lab, &out),
         Some(Cmd::Prepare { lab }) => prepare(&root, &lab),
+        Some(Cmd::Batch {
+            submissions,
+            out,
+            lab,
+            jobs,
+            shard,
+        }) => batch(&root, &submissions, &out, lab, jobs, shard),
+        Some(Cmd::Merge { out, shards }) => merge(&out, &shards),
         Some(Cmd::Labs) => {
             for name in lab::names(&root) {
                 println!("{name}");
@@ -166,15 +199,7 @@ fn grade(root: &Path, args: GradeArgs) -> Result<ExitCode> {
 /// The grader itself failed (not the student): write a results.json that says
 /// so, then report the error.
 fn fail_with_results(out: &Path, e: anyhow::Error) -> Result<ExitCode> {
-    let failed = Results {
-        score: 0.0,
-        execution_time: 0.0,
-        output: format!("The autograder could not grade this submission (not your fault): {e:#}. Please tell course staff."),
-        output_format: "text".into(),
-        visibility: grade::rubric::Visibility::Visible,
-        stdout_visibility: grade::rubric::Visibility::Hidden,
-        tests: Vec::new(),
-    };
+    let failed = grade::results::Results::grader_failure(&format!("{e:#}"));
     if let Err(write_err) = failed.write(out) {
         eprintln!(
             "grade: error: could not write {}: {write_err:#}",
@@ -190,6 +215,57 @@ fn package(root: &Path, lab: &str, out: &Path) -> Result<ExitCode> {
     println!(
         "wrote {} ({count} files): upload it as the autograder of a Gradescope programming assignment",
         out.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn batch(
+    root: &Path,
+    submissions: &Path,
+    out: &Path,
+    lab: Option<String>,
+    jobs: usize,
+    shard: Option<grade::batch::Shard>,
+) -> Result<ExitCode> {
+    let lab = match lab {
+        Some(l) => l,
+        None => match lab::names(root).as_slice() {
+            [only] => only.clone(),
+            names => bail!(
+                "several labs exist ({}); choose one with --lab",
+                names.join(", ")
+            ),
+        },
+    };
+    let grader = Grader::new(root, &lab, &paths::cache_dir())?;
+    eprintln!("grade: {}", grader.jail.notice());
+    let mut students = grade::batch::students(submissions)?;
+    if let Some(shard) = shard {
+        students = shard.take(students);
+    }
+    let start = std::time::Instant::now();
+    let summary = grade::batch::run(&grader, &students, out, jobs)?;
+    let rows = grade::gradebook::collect(&[out])?;
+    grade::gradebook::write_all(&rows, out, &grader.lab.spec.title)?;
+    println!(
+        "{} graded, {} unchanged, {} grader failures in {:.1} s; gradebook in {}",
+        summary.graded,
+        summary.skipped,
+        summary.failed,
+        start.elapsed().as_secs_f64(),
+        out.join("gradebook.csv").display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn merge(out: &Path, shards: &[PathBuf]) -> Result<ExitCode> {
+    let dirs: Vec<&Path> = shards.iter().map(PathBuf::as_path).collect();
+    let rows = grade::gradebook::collect(&dirs)?;
+    grade::gradebook::write_all(&rows, out, "Gradebook")?;
+    println!(
+        "{} students merged into {}",
+        rows.len(),
+        out.join("gradebook.csv").display()
     );
     Ok(ExitCode::SUCCESS)
 }

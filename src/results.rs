@@ -36,6 +36,22 @@ pub struct TestResult {
 }
 
 impl Results {
+    /// The grader itself failed (not the student): a valid results.json that says so.
+    pub fn grader_failure(cause: &str) -> Results {
+        Results {
+            score: 0.0,
+            execution_time: 0.0,
+            output: format!(
+                "The autograder could not grade this submission (not your fault): {cause}. \
+                 Please tell course staff."
+            ),
+            output_format: "text".into(),
+            visibility: Visibility::Visible,
+            stdout_visibility: Visibility::Hidden,
+            tests: Vec::new(),
+        }
+    }
+
     pub fn max_score(&self) -> f64 {
         self.tests.iter().map(|t| t.max_score).sum()
     }
