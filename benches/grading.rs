@@ -1,0 +1,265 @@
+//! Speed and memory of grading, measured end to end through the release
+//! binary, as docs/PERFORMANCE.md quotes them:
+//!
+//!     cargo bench --bench grading            # BENCH_N=200 submissions by default
+//!
+//! Reports medians: a cold grading (empty dependency cache), a warm one with
+//! its compile/run split, the floor (compiling the student file alone with the
+//! grader's flags), batch throughput with --jobs 1 and 2 over BENCH_N
+//! realistic submissions (the solution and the mutants of
+//! tests/mutants/cs240.toml), and the grader's own peak memory.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+const GRADE: &str = env!("CARGO_BIN_EXE_grade");
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    let n = xs.len();
+    if n % 2 == 1 {
+        xs[n / 2]
+    } else {
+        (xs[n / 2 - 1] + xs[n / 2]) / 2.0
+    }
+}
+
+struct Run {
+    wall: f64,
+    stderr: String,
+}
+
+fn grade(args: &[&str], cache: &Path) -> Run {
+    let start = Instant::now();
+    let out = Command::new(GRADE)
+        .args(args)
+        .env("GRADE_CACHE_DIR", cache)
+        .env("GRADE_TIMINGS", "1")
+        .env("GRADE_REPORT_PEAK", "1")
+        .output()
+        .expect("run grade");
+    let wall = start.elapsed().as_secs_f64();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "grade {args:?} failed:\n{stderr}");
+    Run { wall, stderr }
+}
+
+/// "grade: timings: compile 0.474 s, runs 0.106 s ..." -> (0.474, 0.106)
+fn split(stderr: &str) -> (f64, f64) {
+    let line = stderr
+        .lines()
+        .find(|l| l.contains("timings:"))
+        .expect("timings line");
+    let num = |after: &str| -> f64 {
+        let rest = &line[line.find(after).expect("field") + after.len()..];
+        rest.split_whitespace().next().unwrap().parse().unwrap()
+    };
+    (num("compile "), num("runs "))
+}
+
+/// "grade: peak memory 12345 kB" -> MiB
+fn peak_mib(stderr: &str) -> f64 {
+    let line = stderr
+        .lines()
+        .find(|l| l.contains("peak memory"))
+        .expect("peak line");
+    let kb: f64 = line.split_whitespace().nth(3).unwrap().parse().unwrap();
+    kb / 1024.0
+}
+
+fn solution(work: &Path) -> String {
+    let dir = work.join("solution");
+    if let Ok(text) = std::fs::read_to_string(dir.join("src/lib.rs")) {
+        return text;
+    }
+    let out = Command::new(GRADE)
+        .args(["starter", "--lab", "cs240", "--solution", "--out"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    std::fs::read_to_string(dir.join("src/lib.rs")).unwrap()
+}
+
+/// BENCH_N uploads cycling through the solution and every mutant, each made
+/// unique by a comment (so no two share a content key).
+fn class(work: &Path, n: usize) -> PathBuf {
+    let solution = solution(work);
+    let table: toml::Table = std::fs::read_to_string(root().join("tests/mutants/cs240.toml"))
+        .unwrap()
+        .parse()
+        .unwrap();
+    let mut variants = vec![solution.clone()];
+    for m in table["mutant"].as_array().unwrap() {
+        let (from, to) = (m["from"].as_str().unwrap(), m["to"].as_str().unwrap());
+        variants.push(solution.replacen(from, to, 1));
+    }
+    let dir = work.join("class");
+    for k in 0..n {
+        let student = dir.join(format!("student{k:04}/src"));
+        std::fs::create_dir_all(&student).unwrap();
+        let source = format!("{}\n// submission {k}\n", variants[k % variants.len()]);
+        std::fs::write(student.join("lib.rs"), source).unwrap();
+    }
+    dir
+}
+
+/// Compiles the student file alone, as the grader does (same rustc, flags and
+/// dependency artifacts): the physical floor of compile-then-run grading.
+fn floor_seconds(work: &Path, cache: &Path) -> f64 {
+    let deps_json = std::fs::read_dir(cache)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path().join("deps.json"))
+        .find(|p| p.is_file())
+        .expect("a warm cache");
+    let deps: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(deps_json).unwrap()).unwrap();
+    let sysroot = Command::new("rustc")
+        .args(["--print", "sysroot"])
+        .output()
+        .unwrap();
+    let rustc = PathBuf::from(String::from_utf8_lossy(&sysroot.stdout).trim()).join("bin/rustc");
+    let crate_dir = work.join("solution");
+    let out_dir = work.join("floor-out");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let times: Vec<f64> = (0..7)
+        .map(|_| {
+            let start = Instant::now();
+            let status = Command::new(&rustc)
+                .current_dir(&crate_dir)
+                .args([
+                    "--edition",
+                    "2021",
+                    "--crate-type",
+                    "rlib",
+                    "--crate-name",
+                    "cs240_lab",
+                ])
+                .args([
+                    "-C",
+                    "opt-level=0",
+                    "-C",
+                    "debuginfo=0",
+                    "--cap-lints",
+                    "warn",
+                ])
+                .arg("-L")
+                .arg(format!(
+                    "dependency={}",
+                    deps["search_dir"].as_str().unwrap()
+                ))
+                .arg("--extern")
+                .arg(format!(
+                    "ndarray={}",
+                    deps["externs"]["ndarray"].as_str().unwrap()
+                ))
+                .arg("--out-dir")
+                .arg(&out_dir)
+                .arg("src/lib.rs")
+                .status()
+                .unwrap();
+            assert!(status.success());
+            start.elapsed().as_secs_f64()
+        })
+        .collect();
+    median(times)
+}
+
+fn main() {
+    // `cargo bench` passes --bench; nothing else is accepted.
+    let n: usize = std::env::var("BENCH_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200);
+    let work = tempfile::tempdir().unwrap();
+    let submission = work.path().join("one");
+    std::fs::create_dir_all(submission.join("src")).unwrap();
+    std::fs::write(submission.join("src/lib.rs"), solution(work.path())).unwrap();
+    let sub = submission.to_str().unwrap();
+    let results = work.path().join("results.json");
+    let res = results.to_str().unwrap();
+    let one = ["--lab", "cs240", "--submission", sub, "--out", res];
+
+    eprintln!("cold: 3 gradings, each with an empty dependency cache ...");
+    let cold: Vec<f64> = (0..3)
+        .map(|k| grade(&one, &work.path().join(format!("cold-cache-{k}"))).wall)
+        .collect();
+
+    let cache = work.path().join("warm-cache");
+    grade(&one, &cache);
+    eprintln!("warm: 9 gradings of the solution ...");
+    let warm: Vec<Run> = (0..9).map(|_| grade(&one, &cache)).collect();
+    let (compiles, runs): (Vec<f64>, Vec<f64>) = warm.iter().map(|r| split(&r.stderr)).unzip();
+    let warm_wall = median(warm.iter().map(|r| r.wall).collect());
+    let single_peak = warm.iter().map(|r| peak_mib(&r.stderr)).fold(0.0, f64::max);
+    let floor = floor_seconds(work.path(), &cache);
+
+    eprintln!("batch: {n} submissions, --jobs 1 and --jobs 2 ...");
+    let class = class(work.path(), n);
+    let mut batch = Vec::new();
+    for jobs in [1, 2] {
+        let out = work.path().join(format!("batch-{jobs}"));
+        let run = grade(
+            &[
+                "batch",
+                "--lab",
+                "cs240",
+                "--jobs",
+                &jobs.to_string(),
+                "--submissions",
+                class.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+            ],
+            &cache,
+        );
+        batch.push((jobs, run.wall, peak_mib(&run.stderr)));
+    }
+
+    let isolation = warm[0]
+        .stderr
+        .lines()
+        .find(|l| l.contains("isolation:"))
+        .unwrap_or("isolation: unknown")
+        .trim_start_matches("grade: ")
+        .to_string();
+    println!(
+        "## grade benchmark (CS240, {} cores)",
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+    println!("{isolation}\n");
+    println!("| measure | median | target |");
+    println!("| --- | --- | --- |");
+    println!(
+        "| cold single submission (builds dependencies) | {:.2} s | |",
+        median(cold)
+    );
+    println!("| warm single submission, compile + every case | {warm_wall:.2} s | ≤ 1.0 s |");
+    println!(
+        "| ↳ compile (student file + probe) | {:.3} s | |",
+        median(compiles)
+    );
+    println!(
+        "| ↳ run (28 item×case runs, 4 at a time) | {:.3} s | |",
+        median(runs)
+    );
+    println!("| floor: compile the student file alone | {floor:.3} s | |");
+    println!(
+        "| warm grading / floor | {:.2}× | ≤ 2× |",
+        warm_wall / floor
+    );
+    for (jobs, wall, peak) in &batch {
+        println!(
+            "| batch of {n}, --jobs {jobs} | {wall:.1} s ({:.2} s per submission; grader peak {peak:.1} MiB) | {} |",
+            wall / n as f64,
+            if *jobs == 2 { "≤ 120 s for 200" } else { "" }
+        );
+    }
+    println!("| grader's own peak memory, single submission | {single_peak:.1} MiB | ≤ 100 MiB |");
+}
