@@ -43,8 +43,9 @@ impl Default for CiSpec {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProbeSpec {
-    pub main: String,
-    #[serde(default)]
+    /// Sources compiled into the probe as modules of the student's crate.
+    /// The first (the adapter) provides `call(item, inputs)`; it reaches the
+    /// student's code as `super::lab` and the wire format as `crate::wire`.
     pub modules: Vec<String>,
 }
 

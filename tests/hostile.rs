@@ -58,7 +58,7 @@ fn cache_dir() -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR")).join("grade-cache")
 }
 
-/// The shared dependency artifacts CS240 probes link (ndarray + serde_json),
+/// The shared dependency artifacts CS240 probes link (ndarray, serde_json and the wire format),
 /// built by grading the solution once if no test has yet.
 fn cs240_deps_dir() -> PathBuf {
     let find = || -> Option<PathBuf> {
@@ -69,7 +69,7 @@ fn cs240_deps_dir() -> PathBuf {
             };
             let deps: Value = serde_json::from_str(&text).ok()?;
             let names: Vec<&String> = deps["externs"].as_object()?.keys().collect();
-            if names == ["ndarray", "serde_json"] {
+            if names == ["grade_wire", "ndarray", "serde_json"] {
                 return Some(PathBuf::from(deps["search_dir"].as_str()?));
             }
         }
