@@ -3,7 +3,7 @@
 //! (`fixtures --check`); 2 the grader could not do what was asked (bad
 //! arguments, unknown lab, broken rubric or fixture).
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 use grade::grading::{default_results_path, Grader};
 use grade::handout::{write_starter, Form};
@@ -40,6 +40,18 @@ struct GradeArgs {
     /// Exit with 1 when the score is below this (for CI); graded is 0 otherwise.
     #[arg(long, value_name = "POINTS")]
     min_score: Option<f64>,
+    /// `github`: also print GitHub Actions annotations and append a summary to $GITHUB_STEP_SUMMARY.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Also write JUnit XML (one testcase per rubric test) for GitLab, Jenkins and others.
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    Text,
+    Github,
 }
 
 #[derive(Subcommand)]
@@ -190,14 +202,29 @@ fn grade(root: &Path, args: GradeArgs) -> Result<ExitCode> {
         Err(e) => return fail_with_results(&out, e),
     };
     results.write(&out)?;
-    print!(
-        "{}",
-        report::table(
-            &results,
-            &format!("{} — {}", grader.lab.spec.title, submission.display())
-        )
-    );
+    let title = format!("{} — {}", grader.lab.spec.title, submission.display());
+    print!("{}", report::table(&results, &title));
     println!("results written to {}", out.display());
+    if let Some(junit) = &args.junit {
+        std::fs::write(junit, grade::junit::junit(&results, grader.lab.name()))
+            .with_context(|| format!("cannot write {}", junit.display()))?;
+        println!("JUnit XML written to {}", junit.display());
+    }
+    if args.format == Format::Github {
+        print!(
+            "{}",
+            grade::github::annotations(&results, &grader.lab.spec.student_file)
+        );
+        if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY") {
+            use std::io::Write;
+            let mut file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&summary)
+                .with_context(|| format!("cannot append to $GITHUB_STEP_SUMMARY ({summary:?})"))?;
+            file.write_all(grade::github::summary_markdown(&results, &title).as_bytes())?;
+        }
+    }
     if let Some(min) = args.min_score {
         if results.score < min {
             eprintln!("grade: score {} is below --min-score {min}", results.score);

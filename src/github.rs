@@ -1,0 +1,467 @@
+//! GitHub Actions output (`--format github`).
+//!
+//! - [`annotations`]: workflow commands (`::error ...`, `::notice ...`) for the job's
+//!   log, which GitHub's runner turns into annotations on the commit and, with a file
+//!   and line, in the pull request's diff.
+//! - [`summary_markdown`]: Markdown that the workflow appends to `$GITHUB_STEP_SUMMARY`,
+//!   shown on the run's summary page.
+//!
+//! Both are pure: they format a [`Results`] and print or write nothing.
+
+use crate::results::{round_score, Results, TestResult};
+use std::fmt::Write;
+
+/// GitHub shows at most 10 error annotations per step; compile errors come first.
+const MAX_COMPILE_ERRORS: usize = 10;
+/// Feedback in the summary table is cut to this many characters.
+const FEEDBACK_CHARS: usize = 120;
+
+/// Workflow commands, one per line: the compile errors found in `results.output`
+/// at their place, each failed test on `student_file` (the student's file as the
+/// repository has it), then the score as a notice.
+pub fn annotations(results: &Results, student_file: &str) -> String {
+    let mut out = String::new();
+    for e in compile_errors(&results.output) {
+        let file = in_repository(&e.path, student_file);
+        let _ = writeln!(
+            out,
+            "::error file={},line={},col={},title=compile error::{}",
+            property(file),
+            e.line,
+            e.col,
+            message(&e.message)
+        );
+    }
+    for t in results.tests.iter().filter(|t| t.status != "passed") {
+        let title = format!(
+            "{} {} ({}/{})",
+            t.number,
+            t.name,
+            points(t.score),
+            points(t.max_score)
+        );
+        let _ = writeln!(
+            out,
+            "::error file={},title={}::{}",
+            property(student_file),
+            property(&title),
+            message(feedback(t))
+        );
+    }
+    let _ = writeln!(
+        out,
+        "::notice title=grade::Score {} / {}",
+        points(results.score),
+        points(results.max_score())
+    );
+    out
+}
+
+/// A Markdown section: `title` (Markdown) and the score as a heading, a table with
+/// one row per test, and the overall output folded away when there is any.
+pub fn summary_markdown(results: &Results, title: &str) -> String {
+    let mut out = format!(
+        "## {title}: {} / {}\n\n",
+        points(results.score),
+        points(results.max_score())
+    );
+    if !results.tests.is_empty() {
+        out.push_str("| # | test | points | result | feedback |\n");
+        out.push_str("|---|------|-------:|:------:|----------|\n");
+        for t in &results.tests {
+            let (mark, feedback) = if t.status == "passed" {
+                ("✅", String::new())
+            } else {
+                ("❌", cell(&clip(feedback(t), FEEDBACK_CHARS)))
+            };
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} / {} | {mark} | {feedback} |",
+                cell(&t.number),
+                cell(&t.name),
+                points(t.score),
+                points(t.max_score)
+            );
+        }
+        out.push('\n');
+    }
+    let output = results.output.trim_end();
+    if !output.trim().is_empty() {
+        // A fence longer than any run of backticks in the text cannot be closed by it.
+        let longest = output.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+        let fence = "`".repeat(longest.max(2) + 1);
+        let _ = write!(
+            out,
+            "<details><summary>Output</summary>\n\n{fence}text\n{output}\n{fence}\n\n</details>\n\n"
+        );
+    }
+    out
+}
+
+/// A compiler error with a place, from rustc's human-readable diagnostics.
+#[derive(Debug, PartialEq)]
+struct CompileError {
+    path: String,
+    line: u32,
+    col: u32,
+    message: String,
+}
+
+/// The distinct errors (`error[E…]: msg` or `error: msg` directly followed by
+/// `--> path:line:col`) in `output`, at most [`MAX_COMPILE_ERRORS`]. Errors in
+/// files outside the student's crate (absolute paths: the grader's own probe)
+/// are left out.
+fn compile_errors(output: &str) -> Vec<CompileError> {
+    let mut found = Vec::new();
+    let mut lines = output.lines().peekable();
+    while let Some(line) = lines.next() {
+        let Some(message) = error_message(line.trim_start()) else {
+            continue;
+        };
+        let place = lines
+            .peek()
+            .and_then(|l| l.trim_start().strip_prefix("--> "));
+        let Some(mut parts) = place.map(|p| p.trim_end().rsplitn(3, ':')) else {
+            continue;
+        };
+        let (Some(col), Some(line), Some(path)) = (parts.next(), parts.next(), parts.next()) else {
+            continue;
+        };
+        let (Ok(line), Ok(col)) = (line.parse(), col.parse()) else {
+            continue;
+        };
+        if path.starts_with('/') {
+            continue;
+        }
+        let e = CompileError {
+            path: path.to_string(),
+            line,
+            col,
+            message: message.to_string(),
+        };
+        if !found.contains(&e) {
+            found.push(e);
+            if found.len() == MAX_COMPILE_ERRORS {
+                break;
+            }
+        }
+    }
+    found
+}
+
+/// `msg` from `error[E0308]: msg` or `error: msg`.
+fn error_message(line: &str) -> Option<&str> {
+    let rest = line.strip_prefix("error")?;
+    let rest = match rest.strip_prefix('[') {
+        Some(code) => code.split_once(']')?.1,
+        None => rest,
+    };
+    rest.strip_prefix(": ").map(str::trim)
+}
+
+/// Compiler paths are relative to the crate the grader built; the student's file
+/// (same file name) is where the repository has it.
+fn in_repository<'a>(path: &'a str, student_file: &'a str) -> &'a str {
+    let name = |p: &'a str| p.rsplit('/').next();
+    if name(path) == name(student_file) {
+        student_file
+    } else {
+        path
+    }
+}
+
+/// A failed test's feedback in one line: its first `✗` line, else its first line.
+fn feedback(t: &TestResult) -> &str {
+    let mut lines = t.output.lines().map(str::trim);
+    let first_failure = lines.clone().find(|l| l.starts_with('✗'));
+    first_failure
+        .or_else(|| lines.find(|l| !l.is_empty()))
+        .unwrap_or("")
+}
+
+/// Points as stored (to 1/10000): `2.5`, `10`, never `-0`.
+fn points(x: f64) -> String {
+    (round_score(x) + 0.0).to_string()
+}
+
+/// A workflow command's message: GitHub's escaping of data.
+fn message(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// A workflow command's property value: as [`message`], plus `:` and `,`.
+fn property(s: &str) -> String {
+    message(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// Text for a Markdown table cell: one line, Markdown and HTML shown literally.
+fn cell(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\r' | '\n' => out.push(' '),
+            '\\' | '|' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+fn clip(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        s.chars().take(n - 1).collect::<String>() + "…"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rubric::Visibility;
+
+    fn test(number: &str, name: &str, score: f64, max: f64, output: &str) -> TestResult {
+        TestResult {
+            score,
+            max_score: max,
+            status: if score == max { "passed" } else { "failed" }.into(),
+            name: name.into(),
+            number: number.into(),
+            output: output.into(),
+            visibility: Visibility::Visible,
+            execution_time: 0.1,
+        }
+    }
+
+    fn results(output: &str, tests: Vec<TestResult>) -> Results {
+        Results {
+            score: tests.iter().map(|t| t.score).sum(),
+            execution_time: 1.0,
+            output: output.into(),
+            output_format: "text".into(),
+            visibility: Visibility::Visible,
+            stdout_visibility: Visibility::Hidden,
+            tests,
+        }
+    }
+
+    const FAILING: &str = "0 of 4 cases passed.\n\
+        ✗ case lab_784_8_8_10 (the lab's network [784, 8, 8, 10]): value: expected 2.428414917818207, got 4.85\n\
+        ✗ hidden case 3: value: wrong value";
+
+    fn graded() -> Results {
+        results(
+            "Graded src/lib.rs for Lab 1.",
+            vec![
+                test("1", "relu", 10.0, 10.0, "4 of 4 cases passed."),
+                test("2.1", "forward", 2.5, 10.0, FAILING),
+            ],
+        )
+    }
+
+    /// What `Grader::nothing_graded` makes of a compile failure.
+    fn not_compiling(student_file: &str, diagnostics: &str) -> Results {
+        let message = format!(
+            "Your {student_file} does not compile, so nothing could be graded. \
+             The compiler says:\n\n{diagnostics}"
+        );
+        let first = message.lines().next().unwrap().to_string();
+        let mut r = results(
+            &message,
+            vec![
+                test("1", "relu", 0.0, 4.0, ""),
+                test("2", "forward", 0.0, 6.0, ""),
+            ],
+        );
+        for t in &mut r.tests {
+            t.output = format!("Not graded: {first}");
+        }
+        r
+    }
+
+    const DIAGNOSTICS: &str = "\
+error[E0308]: mismatched types
+  --> src/lib.rs:12:5
+   |
+11 | pub fn relu(x: f64) -> f64 {
+   |                        --- expected `f64` because of return type
+12 |     x > 0.0
+   |     ^^^^^^^ expected `f64`, found `bool`
+
+error: expected one of `,`, `:`, or `}`, found `x`
+ --> src/layers/dense.rs:3:9
+  |
+3 |     let x
+  |         ^ expected one of `,`, `:`, or `}`
+
+error[E0425]: cannot find value `y` in this scope
+   --> src/lib.rs:120:17
+    |
+120 |     let z = y;
+    |             ^ not found in this scope
+
+error[E0308]: mismatched types
+  --> src/lib.rs:12:5
+
+error: could not compile `lab1` (lib) due to 3 previous errors";
+
+    #[test]
+    fn annotations_for_failed_tests() {
+        assert_eq!(
+            annotations(&graded(), "src/lib.rs"),
+            "::error file=src/lib.rs,title=2.1 forward (2.5/10)::\
+             ✗ case lab_784_8_8_10 (the lab's network [784, 8, 8, 10]): value: expected 2.428414917818207, got 4.85\n\
+             ::notice title=grade::Score 12.5 / 20\n"
+        );
+    }
+
+    #[test]
+    fn annotations_when_all_passed() {
+        let r = results("", vec![test("1", "relu", 3.0, 3.0, "ok")]);
+        assert_eq!(
+            annotations(&r, "src/lib.rs"),
+            "::notice title=grade::Score 3 / 3\n"
+        );
+    }
+
+    #[test]
+    fn annotations_escape_per_github() {
+        let r = results(
+            "",
+            vec![test(
+                "1",
+                "a: b, 100%",
+                0.25,
+                1.0,
+                "✗ 50% off: a, b\r\nsecond",
+            )],
+        );
+        assert_eq!(
+            annotations(&r, "lab 1/src/lib,v2.rs"),
+            "::error file=lab 1/src/lib%2Cv2.rs,title=1 a%3A b%2C 100%25 (0.25/1)::✗ 50%25 off: a, b\n\
+             ::notice title=grade::Score 0.25 / 1\n"
+        );
+        assert_eq!(message("a%b\r\nc: d, e"), "a%25b%0D%0Ac: d, e");
+        assert_eq!(property("a%b\r\nc: d, e"), "a%25b%0D%0Ac%3A d%2C e");
+    }
+
+    #[test]
+    fn compile_errors_are_parsed_and_deduplicated() {
+        let found = compile_errors(DIAGNOSTICS);
+        let place = |e: &CompileError| (e.path.clone(), e.line, e.col, e.message.clone());
+        assert_eq!(
+            found.iter().map(place).collect::<Vec<_>>(),
+            [
+                ("src/lib.rs".into(), 12, 5, "mismatched types".into()),
+                (
+                    "src/layers/dense.rs".into(),
+                    3,
+                    9,
+                    "expected one of `,`, `:`, or `}`, found `x`".into()
+                ),
+                (
+                    "src/lib.rs".into(),
+                    120,
+                    17,
+                    "cannot find value `y` in this scope".into()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn compile_errors_without_a_place_or_outside_the_crate_are_skipped() {
+        let text = "error: linking failed\nnote: see above\n\
+                    error[E0433]: failed to resolve\n  --> /tmp/grade-x/probe/call.rs:4:1\n\
+                    error: bad\n  --> src/lib.rs:x:1\n\
+                    warning: unused\n  --> src/lib.rs:1:1\n\
+                    error: last line, no place";
+        assert_eq!(compile_errors(text), []);
+    }
+
+    #[test]
+    fn compile_errors_are_capped() {
+        let text: String = (1..=15)
+            .map(|i| format!("error: e{i}\n --> src/lib.rs:{i}:1\n"))
+            .collect();
+        let found = compile_errors(&text);
+        assert_eq!(found.len(), MAX_COMPILE_ERRORS);
+        assert_eq!(found[9].message, "e10");
+    }
+
+    #[test]
+    fn annotations_for_a_compile_failure() {
+        let r = not_compiling("lab1/src/lib.rs", DIAGNOSTICS);
+        let not_graded = "Not graded: Your lab1/src/lib.rs does not compile, so nothing could be \
+                          graded. The compiler says:";
+        assert_eq!(
+            annotations(&r, "lab1/src/lib.rs"),
+            format!(
+                "::error file=lab1/src/lib.rs,line=12,col=5,title=compile error::mismatched types\n\
+                 ::error file=src/layers/dense.rs,line=3,col=9,title=compile error::\
+                 expected one of `,`, `:`, or `}}`, found `x`\n\
+                 ::error file=lab1/src/lib.rs,line=120,col=17,title=compile error::\
+                 cannot find value `y` in this scope\n\
+                 ::error file=lab1/src/lib.rs,title=1 relu (0/4)::{not_graded}\n\
+                 ::error file=lab1/src/lib.rs,title=2 forward (0/6)::{not_graded}\n\
+                 ::notice title=grade::Score 0 / 10\n"
+            )
+        );
+    }
+
+    #[test]
+    fn summary_table() {
+        assert_eq!(
+            summary_markdown(&graded(), "Lab 1"),
+            "## Lab 1: 12.5 / 20\n\n\
+             | # | test | points | result | feedback |\n\
+             |---|------|-------:|:------:|----------|\n\
+             | 1 | relu | 10 / 10 | ✅ |  |\n\
+             | 2.1 | forward | 2.5 / 10 | ❌ | ✗ case lab\\_784\\_8\\_8\\_10 (the lab's network \\[784, 8, 8, 10\\]): \
+             value: expected 2.428414917818207, got 4.85 |\n\n\
+             <details><summary>Output</summary>\n\n\
+             ```text\nGraded src/lib.rs for Lab 1.\n```\n\n\
+             </details>\n\n"
+        );
+    }
+
+    #[test]
+    fn summary_cells_are_escaped_and_clipped() {
+        let long = format!("✗ a|b <br> `c` {}", "x".repeat(200));
+        let r = results("", vec![test("1", "sum | max", 0.0, 1.0, &long)]);
+        let md = summary_markdown(&r, "Lab");
+        let row = md.lines().find(|l| l.starts_with("| 1 ")).unwrap();
+        let clipped = format!("✗ a\\|b \\<br\\> \\`c\\` {}…", "x".repeat(104));
+        assert_eq!(row, format!("| 1 | sum \\| max | 0 / 1 | ❌ | {clipped} |"));
+        // No output, no details block.
+        assert!(!md.contains("<details>"));
+    }
+
+    #[test]
+    fn summary_output_fence_outlasts_backticks_in_it() {
+        let r = results("see ```rust\nfn f() {}\n````", vec![]);
+        assert_eq!(
+            summary_markdown(&r, "Lab"),
+            "## Lab: 0 / 0\n\n\
+             <details><summary>Output</summary>\n\n\
+             `````text\nsee ```rust\nfn f() {}\n````\n`````\n\n\
+             </details>\n\n"
+        );
+    }
+
+    #[test]
+    fn summary_of_a_compile_failure() {
+        let md = summary_markdown(&not_compiling("src/lib.rs", DIAGNOSTICS), "Lab 1");
+        assert!(md.starts_with("## Lab 1: 0 / 10\n\n"));
+        assert!(md.contains(
+            "| 2 | forward | 0 / 6 | ❌ | Not graded: Your src/lib.rs does not compile, so nothing \
+             could be graded. The compiler says: |\n"
+        ));
+        assert!(md.contains("error[E0308]: mismatched types\n  --> src/lib.rs:12:5\n"));
+    }
+}

@@ -1,0 +1,300 @@
+//! JUnit XML for CI test reports (`--junit FILE`): GitLab's `artifacts:reports:junit`,
+//! Jenkins' JUnit plugin and GitHub test-report actions read it.
+//!
+//! One `<testsuite>` per graded submission, one `<testcase>` per rubric test. A test
+//! whose status is not `passed` has a `<failure>` whose message is the first line of
+//! its feedback and whose body is the whole feedback (a passed test's feedback is its
+//! `<system-out>`). Points are `<property>`s (`score`,
+//! `max_score`) on each test case and on the suite; the submission's overall output
+//! (build errors, notices) is the suite's `<system-out>`.
+
+use crate::results::{round_score, Results};
+use std::fmt::Write;
+
+/// The JUnit XML document for `results`, its suite and test classes named `suite_name`.
+pub fn junit(results: &Results, suite_name: &str) -> String {
+    let failures = results
+        .tests
+        .iter()
+        .filter(|t| t.status != "passed")
+        .count();
+    let (suite, tests, time) = (
+        attr(suite_name),
+        results.tests.len(),
+        results.execution_time,
+    );
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        out,
+        "<testsuites name=\"{suite}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" time=\"{time}\">"
+    );
+    let _ = writeln!(
+        out,
+        "  <testsuite name=\"{suite}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\" time=\"{time}\">"
+    );
+    properties(&mut out, "    ", results.score, results.max_score());
+    for t in &results.tests {
+        let _ = writeln!(
+            out,
+            "    <testcase name=\"{}\" classname=\"{suite}\" time=\"{}\">",
+            attr(&format!("{} {}", t.number, t.name)),
+            t.execution_time
+        );
+        properties(&mut out, "      ", t.score, t.max_score);
+        if t.status != "passed" {
+            let first = t.output.lines().next().unwrap_or("");
+            let _ = writeln!(
+                out,
+                "      <failure message=\"{}\" type=\"{}\">{}</failure>",
+                attr(first),
+                attr(&t.status),
+                text(&t.output)
+            );
+        } else if !t.output.is_empty() {
+            let _ = writeln!(out, "      <system-out>{}</system-out>", text(&t.output));
+        }
+        out.push_str("    </testcase>\n");
+    }
+    if !results.output.is_empty() {
+        let _ = writeln!(
+            out,
+            "    <system-out>{}</system-out>",
+            text(&results.output)
+        );
+    }
+    out.push_str("  </testsuite>\n</testsuites>\n");
+    out
+}
+
+fn properties(out: &mut String, indent: &str, score: f64, max_score: f64) {
+    let _ = writeln!(out, "{indent}<properties>");
+    for (name, value) in [("score", score), ("max_score", max_score)] {
+        let _ = writeln!(
+            out,
+            "{indent}  <property name=\"{name}\" value=\"{}\"/>",
+            points(value)
+        );
+    }
+    let _ = writeln!(out, "{indent}</properties>");
+}
+
+/// Points as stored (to 1/10000): `2.5`, `10`, never `-0`.
+fn points(x: f64) -> String {
+    (round_score(x) + 0.0).to_string()
+}
+
+/// Character data: markup characters escaped, characters XML 1.0 forbids dropped,
+/// and `\r` kept as a reference (parsers turn a literal one into `\n`).
+fn text(s: &str) -> String {
+    escape(s, false)
+}
+
+/// An attribute value: as [`text`], plus quotes and whitespace that parsers
+/// would otherwise normalise to spaces.
+fn attr(s: &str) -> String {
+    escape(s, true)
+}
+
+fn escape(s: &str, in_attr: bool) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\r' => out.push_str("&#13;"),
+            '"' if in_attr => out.push_str("&quot;"),
+            '\'' if in_attr => out.push_str("&apos;"),
+            '\n' if in_attr => out.push_str("&#10;"),
+            '\t' if in_attr => out.push_str("&#9;"),
+            '\t' | '\n' => out.push(c),
+            // XML 1.0's Char production excludes these (surrogates cannot be `char`s).
+            '\0'..='\u{1f}' | '\u{fffe}' | '\u{ffff}' => {}
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::results::TestResult;
+    use crate::rubric::Visibility;
+
+    fn test(number: &str, name: &str, score: f64, max: f64, output: &str) -> TestResult {
+        TestResult {
+            score,
+            max_score: max,
+            status: if score == max { "passed" } else { "failed" }.into(),
+            name: name.into(),
+            number: number.into(),
+            output: output.into(),
+            visibility: Visibility::Visible,
+            execution_time: 0.25,
+        }
+    }
+
+    fn results(output: &str, tests: Vec<TestResult>) -> Results {
+        Results {
+            score: tests.iter().map(|t| t.score).sum(),
+            execution_time: 1.5,
+            output: output.into(),
+            output_format: "text".into(),
+            visibility: Visibility::Visible,
+            stdout_visibility: Visibility::Hidden,
+            tests,
+        }
+    }
+
+    fn props(node: roxmltree::Node) -> Vec<(String, String)> {
+        child(node, "properties")
+            .expect("properties")
+            .children()
+            .filter(|n| n.has_tag_name("property"))
+            .map(|p| {
+                (
+                    p.attribute("name").unwrap().to_string(),
+                    p.attribute("value").unwrap().to_string(),
+                )
+            })
+            .collect()
+    }
+
+    fn child<'a, 'i>(node: roxmltree::Node<'a, 'i>, tag: &str) -> Option<roxmltree::Node<'a, 'i>> {
+        node.children().find(|n| n.has_tag_name(tag))
+    }
+
+    fn suite<'a, 'i>(doc: &'a roxmltree::Document<'i>) -> roxmltree::Node<'a, 'i> {
+        child(doc.root_element(), "testsuite").expect("testsuite")
+    }
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn counts_names_scores_and_failures() {
+        let r = results(
+            "Graded src/lib.rs for Lab 1.",
+            vec![
+                test("1", "relu", 10.0, 10.0, "4 of 4 cases passed."),
+                test(
+                    "2.1",
+                    "forward",
+                    2.5,
+                    10.0,
+                    "1 of 4 cases passed.\n✗ case a: value: expected 1, got 2",
+                ),
+                test("3", "backward", 0.0, 5.0, ""),
+            ],
+        );
+        let xml = junit(&r, "lab1");
+        let doc = roxmltree::Document::parse(&xml).unwrap();
+        let root = doc.root_element();
+        assert_eq!(root.tag_name().name(), "testsuites");
+        assert_eq!(root.attribute("tests"), Some("3"));
+        assert_eq!(root.attribute("failures"), Some("2"));
+        let suite = suite(&doc);
+        assert_eq!(suite.attribute("name"), Some("lab1"));
+        assert_eq!(suite.attribute("tests"), Some("3"));
+        assert_eq!(suite.attribute("failures"), Some("2"));
+        assert_eq!(suite.attribute("time"), Some("1.5"));
+        assert_eq!(
+            props(suite),
+            pairs(&[("score", "12.5"), ("max_score", "25")])
+        );
+        let cases: Vec<_> = suite
+            .children()
+            .filter(|n| n.has_tag_name("testcase"))
+            .collect();
+        let names: Vec<_> = cases.iter().map(|c| c.attribute("name").unwrap()).collect();
+        assert_eq!(names, ["1 relu", "2.1 forward", "3 backward"]);
+        assert!(cases
+            .iter()
+            .all(|c| c.attribute("classname") == Some("lab1")));
+        assert_eq!(cases[0].attribute("time"), Some("0.25"));
+        assert_eq!(
+            props(cases[1]),
+            pairs(&[("score", "2.5"), ("max_score", "10")])
+        );
+        assert!(child(cases[0], "failure").is_none());
+        let f = child(cases[1], "failure").unwrap();
+        assert_eq!(f.attribute("message"), Some("1 of 4 cases passed."));
+        assert_eq!(
+            f.text(),
+            Some("1 of 4 cases passed.\n✗ case a: value: expected 1, got 2")
+        );
+        assert_eq!(
+            child(cases[2], "failure").unwrap().attribute("message"),
+            Some("")
+        );
+        let out = child(suite, "system-out").unwrap();
+        assert_eq!(out.text(), Some("Graded src/lib.rs for Lab 1."));
+    }
+
+    #[test]
+    fn escapes_nasty_output() {
+        let nasty =
+            "a \"quoted\" <tag> & 'apostrophe' ]]> \u{0}\u{7}\u{1b}[31m\u{ffff} 🦀\tend\r\nline 2";
+        let clean = "a \"quoted\" <tag> & 'apostrophe' ]]> [31m 🦀\tend\r\nline 2";
+        let r = results(nasty, vec![test("1", "<\"it's\" & co>", 0.0, 1.0, nasty)]);
+        let xml = junit(&r, "suite \"<&>\"");
+        let doc = roxmltree::Document::parse(&xml).unwrap();
+        let suite = suite(&doc);
+        assert_eq!(suite.attribute("name"), Some("suite \"<&>\""));
+        let case = child(suite, "testcase").unwrap();
+        assert_eq!(case.attribute("name"), Some("1 <\"it's\" & co>"));
+        assert_eq!(case.attribute("classname"), Some("suite \"<&>\""));
+        let f = child(case, "failure").unwrap();
+        assert_eq!(
+            f.attribute("message"),
+            Some("a \"quoted\" <tag> & 'apostrophe' ]]> [31m 🦀\tend")
+        );
+        assert_eq!(f.text(), Some(clean));
+        let out = child(suite, "system-out").unwrap();
+        assert_eq!(out.text(), Some(clean));
+    }
+
+    #[test]
+    fn all_passed() {
+        let r = results(
+            "",
+            vec![
+                test("1", "relu", 3.0, 3.0, "2 of 2 cases passed."),
+                test("2", "softmax", 7.0, 7.0, ""),
+            ],
+        );
+        let xml = junit(&r, "lab1");
+        let doc = roxmltree::Document::parse(&xml).unwrap();
+        let suite = suite(&doc);
+        assert_eq!(suite.attribute("tests"), Some("2"));
+        assert_eq!(suite.attribute("failures"), Some("0"));
+        assert_eq!(props(suite), pairs(&[("score", "10"), ("max_score", "10")]));
+        assert_eq!(
+            doc.descendants()
+                .filter(|n| n.has_tag_name("failure"))
+                .count(),
+            0
+        );
+        // A passed test's feedback is its own output; an empty suite output is left out.
+        let outs: Vec<_> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("system-out"))
+            .map(|n| (n.parent_element().unwrap().tag_name().name(), n.text()))
+            .collect();
+        assert_eq!(outs, [("testcase", Some("2 of 2 cases passed."))]);
+    }
+
+    #[test]
+    fn no_tests_is_still_a_valid_suite() {
+        let r = Results::grader_failure("no rubric");
+        let xml = junit(&r, "lab1");
+        let doc = roxmltree::Document::parse(&xml).unwrap();
+        let suite = suite(&doc);
+        assert_eq!(suite.attribute("tests"), Some("0"));
+        assert_eq!(props(suite), pairs(&[("score", "0"), ("max_score", "0")]));
+    }
+}
