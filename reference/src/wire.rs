@@ -7,6 +7,7 @@
 //! Values are JSON:
 //! - a matrix is `{"shape": [rows, cols], "data": [row-major numbers]}`;
 //! - a list of matrices is a JSON array of matrices; a scalar is a number;
+//! - a vector (a 1-D array) or a list of labels is a JSON array of numbers;
 //! - a non-finite number is the string `"NaN"`, `"inf"` or `"-inf"` (JSON has no
 //!   such numbers, and a student's NaN must reach the grader as a NaN).
 //!
@@ -14,7 +15,7 @@
 //! `GRADE-ANSWER-v1 <byte length>\n<payload>`; the payload is
 //! `{"ok": outputs}`, `{"panic": message}` or `{"error": message}`.
 
-use ndarray::Array2;
+use ndarray::{Array1, Array2};
 use serde_json::{json, Map, Value};
 use std::io::{Read, Write};
 
@@ -86,6 +87,38 @@ pub fn to_tensors(v: &Value) -> Result<Vec<Array2<f64>>, String> {
         .collect()
 }
 
+/// A vector (1-D array) as a JSON list of numbers.
+pub fn from_vector(a: &Array1<f64>) -> Value {
+    Value::Array(a.iter().map(|&x| from_f64(x)).collect())
+}
+
+/// Reads a vector written by [`from_vector`].
+pub fn to_vector(v: &Value) -> Result<Array1<f64>, String> {
+    let list = v
+        .as_array()
+        .ok_or_else(|| format!("expected a list of numbers, found {}", kind(v)))?;
+    let data: Vec<f64> = list.iter().map(to_f64).collect::<Result<_, _>>()?;
+    Ok(Array1::from(data))
+}
+
+/// Whole numbers (labels, indices) as a JSON list.
+pub fn from_usizes(list: &[usize]) -> Value {
+    Value::Array(list.iter().map(|&n| json!(n)).collect())
+}
+
+/// Reads a list written by [`from_usizes`].
+pub fn to_usizes(v: &Value) -> Result<Vec<usize>, String> {
+    v.as_array()
+        .ok_or_else(|| format!("expected a list of whole numbers, found {}", kind(v)))?
+        .iter()
+        .map(|n| {
+            n.as_u64()
+                .map(|n| n as usize)
+                .ok_or_else(|| format!("expected a whole number, found {}", kind(n)))
+        })
+        .collect()
+}
+
 /// The named field of an object, or an error naming it.
 pub fn field<'a>(v: &'a Value, key: &str) -> Result<&'a Value, String> {
     v.get(key).ok_or_else(|| format!("missing input \"{key}\""))
@@ -108,6 +141,14 @@ pub fn tensor_field(v: &Value, key: &str) -> Result<Array2<f64>, String> {
 
 pub fn tensors_field(v: &Value, key: &str) -> Result<Vec<Array2<f64>>, String> {
     to_tensors(field(v, key)?).map_err(|e| format!("input \"{key}\": {e}"))
+}
+
+pub fn vector_field(v: &Value, key: &str) -> Result<Array1<f64>, String> {
+    to_vector(field(v, key)?).map_err(|e| format!("input \"{key}\": {e}"))
+}
+
+pub fn usizes_field(v: &Value, key: &str) -> Result<Vec<usize>, String> {
+    to_usizes(field(v, key)?).map_err(|e| format!("input \"{key}\": {e}"))
 }
 
 /// An object of named outputs, in the order given.
@@ -230,6 +271,18 @@ mod tests {
         assert_eq!(back[[0, 1]].to_bits(), a[[0, 1]].to_bits());
         assert!(back[[1, 0]].is_nan());
         assert_eq!(back[[1, 1]], f64::NEG_INFINITY);
+    }
+
+    #[test]
+    fn vectors_and_labels_round_trip() {
+        let a = ndarray::array![0.1 + 0.2, -1e-300, f64::NAN];
+        let back = to_vector(&from_vector(&a)).unwrap();
+        assert_eq!(back[0].to_bits(), a[0].to_bits());
+        assert_eq!(back[1].to_bits(), a[1].to_bits());
+        assert!(back[2].is_nan());
+        assert_eq!(to_usizes(&from_usizes(&[0, 7, 2])).unwrap(), vec![0, 7, 2]);
+        assert!(to_usizes(&json!([1, -1])).is_err());
+        assert!(to_vector(&json!({"shape": [1, 1], "data": [1.0]})).is_err());
     }
 
     #[test]

@@ -6,6 +6,8 @@ use crate::wire::Call;
 use serde_json::Value;
 
 pub mod cs240;
+pub mod mse2;
+pub mod twolayernet;
 
 /// One fixture case before its expected outputs are computed.
 pub struct CaseSpec {
@@ -27,7 +29,7 @@ pub struct LabReference {
     pub cases: fn() -> Vec<CaseSpec>,
 }
 
-pub const LABS: &[LabReference] = &[cs240::LAB];
+pub const LABS: &[LabReference] = &[cs240::LAB, mse2::LAB, twolayernet::LAB];
 
 pub fn find(name: &str) -> Option<&'static LabReference> {
     LABS.iter().find(|lab| lab.name == name)

@@ -1,0 +1,298 @@
+//! The mse2 lab (Homework 4, part 1) end to end, through the real binary: the
+//! fixtures carry the notebook's published numbers, the solution scores 100,
+//! the handout 0, and each realistic mutant exactly what the rubric says.
+
+mod common;
+
+use common::*;
+use serde::Deserialize;
+use serde_json::Value;
+use std::path::Path;
+
+const LAB: &str = "mse2";
+
+#[derive(Deserialize)]
+struct Mutants {
+    mutant: Vec<Mutant>,
+}
+
+#[derive(Deserialize)]
+struct Mutant {
+    name: String,
+    why: String,
+    from: String,
+    to: String,
+    score: f64,
+    failed: Vec<String>,
+}
+
+fn mutant_source(name: &str) -> (Mutant, String) {
+    let all: Mutants = toml::from_str(include_str!("mutants/mse2.toml")).unwrap();
+    let m = all
+        .mutant
+        .into_iter()
+        .find(|m| m.name == name)
+        .expect("mutant listed");
+    let solution = solution_source(LAB);
+    assert_eq!(
+        solution.matches(&m.from).count(),
+        1,
+        "{}: `from` must occur exactly once",
+        m.name
+    );
+    let source = solution.replace(&m.from, &m.to);
+    (m, source)
+}
+
+fn check_mutant(name: &str) {
+    let (m, source) = mutant_source(name);
+    let graded = grade_source(LAB, &source);
+    let why = format!("{} ({}):\n{}", m.name, m.why, graded.results);
+    assert_eq!(graded.failed(), m.failed, "{why}");
+    assert_eq!(graded.score(), m.score, "{why}");
+}
+
+/// A fixture file, parsed.
+fn fixture(case: &str) -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("fixtures/{LAB}/{case}.json"));
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+fn numbers(v: &Value) -> Vec<f64> {
+    match v {
+        Value::Number(n) => vec![n.as_f64().unwrap()],
+        Value::Array(a) => a.iter().flat_map(numbers).collect(),
+        Value::Object(o) if o.contains_key("data") => numbers(&o["data"]),
+        other => panic!("not numbers: {other}"),
+    }
+}
+
+/// `got` rounds to the notebook's printed value, which has `decimals` decimals.
+fn prints_as(got: &[f64], printed: &[f64], decimals: i32) {
+    assert_eq!(got.len(), printed.len());
+    for (g, p) in got.iter().zip(printed) {
+        assert!(
+            (g - p).abs() <= 0.5 * 10f64.powi(-decimals),
+            "{g} does not print as {p}"
+        );
+    }
+}
+
+/// Agreement to `digits` significant digits.
+fn agrees(got: &[f64], want: &[f64], digits: i32) {
+    assert_eq!(got.len(), want.len());
+    for (g, w) in got.iter().zip(want) {
+        assert!(
+            (g - w).abs() <= w.abs() * 10f64.powi(-digits),
+            "{g} and {w} differ before {digits} significant digits"
+        );
+    }
+}
+
+#[test]
+fn the_lab_fixture_holds_the_notebooks_draws() {
+    // `np.random.seed(0); np.random.randn(3, 2)`, then `randn(3)`: numpy's
+    // well-known first normals for seed 0.
+    let inputs = &fixture("lab_seed0_n1000")["inputs"];
+    assert_eq!(
+        numbers(&inputs["weights"]["W1"]),
+        [
+            1.764052345967664,
+            0.4001572083672233,
+            0.9787379841057392,
+            2.240893199201458,
+            1.8675579901499675,
+            -0.977277879876411
+        ]
+    );
+    assert_eq!(inputs["weights"]["W1"]["shape"], serde_json::json!([3, 2]));
+    assert_eq!(
+        numbers(&inputs["weights"]["W2"]),
+        [
+            0.9500884175255894,
+            -0.1513572082976979,
+            -0.10321885179355784
+        ]
+    );
+    assert_eq!(numbers(&inputs["weights"]["b1"]), [0.0, 0.0, 0.0]);
+    assert_eq!(numbers(&inputs["weights"]["b2"]), [0.0]);
+    assert_eq!(inputs["X"]["shape"], serde_json::json!([1000, 2]));
+    let y = numbers(&inputs["Y_T"]);
+    assert_eq!(y.len(), 1000);
+    assert!(y.iter().all(|&v| v == 0.0 || v == 1.0));
+}
+
+#[test]
+fn the_lab_fixture_reproduces_the_published_loss_and_gradients() {
+    let bp = &fixture("lab_seed0_n1000")["expected"]["back_propagation"];
+    // Printed in full by the notebook (In [7], In [8]).
+    agrees(&numbers(&bp["L"]), &[0.1332476222330792], 13);
+    agrees(&numbers(&bp["b2"]), &[0.029249230265318685], 13);
+    // Printed with 8 decimals by pprint.
+    prints_as(
+        &numbers(&bp["W1"]),
+        &[
+            0.00244596,
+            0.00262019,
+            -0.00030765,
+            -0.00024188,
+            -0.00034768,
+            -0.000372,
+        ],
+        8,
+    );
+    prints_as(
+        &numbers(&bp["W2"]),
+        &[0.02216011, 0.02433097, 0.01797174],
+        8,
+    );
+    prints_as(
+        &numbers(&bp["b1"]),
+        &[0.00492577, -0.00058023, -0.00065977],
+        8,
+    );
+    assert_eq!(bp["W1"]["shape"], serde_json::json!([3, 2]));
+    // The same gradients in full, from the notebook's numpy code run by
+    // scripts/derive_mse2.py: at least 8 significant digits (in fact ~15).
+    agrees(
+        &numbers(&bp["W1"]),
+        &[
+            0.0024459584849412094,
+            0.002620193420143028,
+            -0.00030764566613797583,
+            -0.00024187502299769865,
+            -0.00034768167796295056,
+            -0.0003719963913779411,
+        ],
+        12,
+    );
+    agrees(
+        &numbers(&bp["b1"]),
+        &[
+            0.004925766627982226,
+            -0.0005802286843354634,
+            -0.0006597650949647063,
+        ],
+        12,
+    );
+    agrees(
+        &numbers(&bp["W2"]),
+        &[
+            0.022160112628882817,
+            0.024330972928015396,
+            0.01797174137087623,
+        ],
+        12,
+    );
+}
+
+#[test]
+fn fixtures_are_what_the_reference_produces() {
+    let out = run(grade_bin().args(["fixtures", "--check", "--lab", LAB]));
+    assert!(out.status.success(), "{}", text(&out));
+}
+
+#[test]
+fn solution_scores_full_marks() {
+    let graded = grade_source(LAB, &solution_source(LAB));
+    assert_eq!(graded.score(), 100.0, "{}", graded.results);
+    assert!(graded.failed().is_empty());
+    let stdout = String::from_utf8_lossy(&graded.output.stdout);
+    assert!(stdout.contains("100 / 100"), "{stdout}");
+}
+
+#[test]
+fn handout_scores_zero_and_says_not_implemented() {
+    let dir = starter(LAB, false);
+    std::fs::rename(dir.path().join("crate"), dir.path().join("submission")).unwrap();
+    let graded = grade_dir(LAB, dir);
+    assert_eq!(graded.score(), 0.0);
+    for t in graded.results["tests"].as_array().unwrap() {
+        assert_eq!(t["status"], "failed");
+        assert!(
+            t["output"]
+                .as_str()
+                .unwrap()
+                .contains("not implemented yet"),
+            "{t}"
+        );
+    }
+}
+
+#[test]
+fn weights_are_the_documented_ones() {
+    let graded = grade_source(LAB, "this does not compile");
+    let max: Vec<(String, f64)> = graded.results["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["name"].as_str().unwrap().to_string(),
+                t["max_score"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    let want = [
+        ("sigmoid", 10.0),
+        ("forward_propagation", 20.0),
+        ("back_propagation: loss L", 10.0),
+        ("back_propagation: dL/dW1", 20.0),
+        ("back_propagation: dL/db1", 15.0),
+        ("back_propagation: dL/dW2", 15.0),
+        ("back_propagation: dL/db2", 10.0),
+    ];
+    assert_eq!(max, want.map(|(n, p)| (n.to_string(), p)).to_vec());
+}
+
+#[test]
+fn feedback_names_the_case_and_array_and_hides_hidden_values() {
+    let (_, source) = mutant_source("forward_drops_b2");
+    let graded = grade_source(LAB, &source);
+    let out = graded.test("forward_propagation")["output"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(out.starts_with("1 of 4 cases passed."), "{out}");
+    assert!(out.contains("✓ case lab_seed0_n1000 "), "{out}");
+    // Outputs are checked in name order (H, Y, Z1, Z2): Y is the first wrong.
+    assert!(
+        out.contains("✗ case biased_seed1_n50 (seed 1, 2-3-1, 50 points, non-zero biases): Y: 50 of 50 values differ"),
+        "{out}"
+    );
+    let hidden = out
+        .lines()
+        .find(|l| l.contains("hidden case 4"))
+        .expect("hidden case line");
+    assert!(hidden.ends_with("Y: wrong values"), "{hidden}");
+}
+
+#[test]
+fn mutant_loss_without_half() {
+    check_mutant("loss_without_half");
+}
+
+#[test]
+fn mutant_output_delta_without_sigmoid_derivative() {
+    check_mutant("output_delta_without_sigmoid_derivative");
+}
+
+#[test]
+fn mutant_forward_drops_b2() {
+    check_mutant("forward_drops_b2");
+}
+
+#[test]
+fn mutant_sigmoid_overflows() {
+    check_mutant("sigmoid_overflows");
+}
+
+#[test]
+fn mutant_db1_summed_over_hidden_units() {
+    check_mutant("db1_summed_over_hidden_units");
+}
+
+#[test]
+fn mutant_dw1_transposed() {
+    check_mutant("dw1_transposed");
+}

@@ -1,0 +1,336 @@
+//! The twolayernet lab (cs231n's TwoLayerNet) end to end, through the real
+//! binary: the fixtures carry the notebook's published figures, the solution
+//! scores 100, the handout 0, and each realistic mutant exactly what the rubric
+//! says.
+
+mod common;
+
+use common::*;
+use serde::Deserialize;
+use serde_json::Value;
+use std::path::Path;
+
+const LAB: &str = "twolayernet";
+
+#[derive(Deserialize)]
+struct Mutants {
+    mutant: Vec<Mutant>,
+}
+
+#[derive(Deserialize)]
+struct Mutant {
+    name: String,
+    why: String,
+    from: String,
+    to: String,
+    score: f64,
+    failed: Vec<String>,
+}
+
+fn mutant_source(name: &str) -> (Mutant, String) {
+    let all: Mutants = toml::from_str(include_str!("mutants/twolayernet.toml")).unwrap();
+    let m = all
+        .mutant
+        .into_iter()
+        .find(|m| m.name == name)
+        .expect("mutant listed");
+    let solution = solution_source(LAB);
+    assert_eq!(
+        solution.matches(&m.from).count(),
+        1,
+        "{}: `from` must occur exactly once",
+        m.name
+    );
+    let source = solution.replace(&m.from, &m.to);
+    (m, source)
+}
+
+fn check_mutant(name: &str) {
+    let (m, source) = mutant_source(name);
+    let graded = grade_source(LAB, &source);
+    let why = format!("{} ({}):\n{}", m.name, m.why, graded.results);
+    assert_eq!(graded.failed(), m.failed, "{why}");
+    assert_eq!(graded.score(), m.score, "{why}");
+}
+
+/// A fixture file, parsed.
+fn fixture(case: &str) -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("fixtures/{LAB}/{case}.json"));
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+fn numbers(v: &Value) -> Vec<f64> {
+    match v {
+        Value::Number(n) => vec![n.as_f64().unwrap()],
+        Value::Array(a) => a.iter().flat_map(numbers).collect(),
+        Value::Object(o) if o.contains_key("data") => numbers(&o["data"]),
+        other => panic!("not numbers: {other}"),
+    }
+}
+
+fn close(got: f64, want: f64, rel: f64) -> bool {
+    (got - want).abs() <= want.abs() * rel
+}
+
+#[test]
+fn the_toy_fixture_reproduces_the_published_scores() {
+    let toy = fixture("toy");
+    let scores = &toy["expected"]["scores"]["scores"];
+    assert_eq!(scores["shape"], serde_json::json!([5, 3]));
+    // The notebook's `correct_scores`.
+    let correct = [
+        -0.81233741,
+        -1.27654624,
+        -0.70335995,
+        -0.17129677,
+        -1.18803311,
+        -0.47310444,
+        -0.51590475,
+        -1.01354314,
+        -0.8504215,
+        -0.15419291,
+        -0.48629638,
+        -0.52901952,
+        -0.00618733,
+        -0.12435261,
+        -0.15226949,
+    ];
+    let difference: f64 = numbers(scores)
+        .iter()
+        .zip(correct)
+        .map(|(s, c)| (s - c).abs())
+        .sum();
+    // "We get < 1e-7"; the notebook printed 3.6802720745909845e-08 (the
+    // published scores are rounded to 8 decimals).
+    assert!(difference < 1e-7, "{difference}");
+    assert!(
+        close(difference, 3.6802720745909845e-08, 1e-6),
+        "{difference}"
+    );
+}
+
+#[test]
+fn the_toy_fixture_reproduces_the_published_loss() {
+    let toy = fixture("toy");
+    assert_eq!(toy["inputs"]["reg"], 0.1);
+    let loss = toy["expected"]["loss"]["loss"].as_f64().unwrap();
+    // "should be very small, we get < 1e-12"; the notebook printed
+    // 1.3037878913298202, 1.7985612998927536e-13 from 1.30378789133.
+    assert!((loss - 1.30378789133).abs() < 1e-12, "{loss}");
+    assert!(close(loss, 1.3037878913298202, 1e-14), "{loss}");
+}
+
+#[test]
+fn the_toy_fixture_passes_the_labs_gradient_check() {
+    let toy = fixture("toy");
+    let check = &toy["expected"]["gradient_check"];
+    let error = |p: &str| check[format!("{p} max relative error")].as_f64().unwrap();
+    // The lab: "should be less than 1e-8 for each of W1, W2, b1, and b2".
+    for p in ["W1", "b1", "W2", "b2"] {
+        assert!(error(p) < 1e-8, "{p}: {}", error(p));
+    }
+    // The notebook printed W2 3.440708e-09 and b1 2.738421e-09, which the
+    // reference's check reproduces digit for digit. (Its W1 4.090896e-09 and
+    // b2 4.447646e-11 are its own implementation's rounding noise: numpy's
+    // cs231n net in scripts/derive_twolayernet.py gives 3.561318e-09 and
+    // 4.447625e-11, as the reference does.)
+    assert_eq!(format!("{:.6e}", error("W2")), "3.440708e-9");
+    assert_eq!(format!("{:.6e}", error("b1")), "2.738421e-9");
+    assert_eq!(format!("{:.6e}", error("W1")), "3.561318e-9");
+    assert_eq!(format!("{:.6e}", error("b2")), "4.447625e-11");
+}
+
+#[test]
+fn the_toy_training_run_is_the_notebooks() {
+    let toy = fixture("toy");
+    let t = &toy["inputs"]["train"];
+    assert_eq!(t["learning_rate"], 0.1);
+    assert_eq!(t["learning_rate_decay"], 0.95);
+    assert_eq!(t["reg"], 5e-6);
+    assert_eq!(t["num_iters"], 100);
+    assert_eq!(t["batch_size"], 200);
+    assert_eq!(t["X"], toy["inputs"]["X"]);
+    assert_eq!(t["X_val"], toy["inputs"]["X"]);
+    let stats = &toy["expected"]["train"];
+    let history = numbers(&stats["loss_history"]);
+    assert_eq!(history.len(), 100);
+    let last = history[99];
+    // "You should achieve a training loss less than 0.05"; the notebook
+    // printed "Final training loss: 0.017143643532923733". Only the same
+    // minibatches (np.random.choice after the toy model's draws) land there.
+    assert!(last < 0.05, "{last}");
+    assert!((last - 0.017143643532923733).abs() < 1e-13, "{last}");
+    // The loss history of numpy's cs231n net (scripts/derive_twolayernet.py),
+    // at a few iterations: the same minibatches, step for step.
+    for (i, want) in [
+        (0, 1.2419919059496056),
+        (1, 0.9111895048202694),
+        (2, 0.7279675674105984),
+        (10, 0.09296065920635976),
+        (50, 0.01730589454888327),
+        (99, 0.01714364353292381),
+    ] {
+        assert!(close(history[i], want, 1e-12), "{i}: {}", history[i]);
+    }
+    // One epoch per iteration (5 rows, batches of 200): 100 accuracies.
+    assert_eq!(numbers(&stats["train_acc_history"]).len(), 100);
+    assert_eq!(numbers(&stats["val_acc_history"]).len(), 100);
+}
+
+#[test]
+fn the_other_cases_train_like_numpy_and_decay_per_epoch() {
+    // First, second and last losses of numpy's run (scripts/derive_twolayernet.py),
+    // and the number of epochs: num_iters / (num_train / batch_size).
+    for (case, first, second, last, epochs) in [
+        (
+            "small_6_8_4",
+            1.9798866912518098,
+            1.11711470905366,
+            0.5216229091157045,
+            10,
+        ),
+        (
+            "wide_10_20_5",
+            1.6495591722270728,
+            1.5693595521315606,
+            1.127315934871436,
+            10,
+        ),
+        (
+            "narrow_16_12_5",
+            1.9506946094033277,
+            1.8090844369054266,
+            1.5099165597991642,
+            8,
+        ),
+    ] {
+        let stats = &fixture(case)["expected"]["train"];
+        let h = numbers(&stats["loss_history"]);
+        assert!(close(h[0], first, 1e-12), "{case}: {}", h[0]);
+        assert!(close(h[1], second, 1e-12), "{case}: {}", h[1]);
+        assert!(close(h[h.len() - 1], last, 1e-12), "{case}: {h:?}");
+        assert_eq!(numbers(&stats["val_acc_history"]).len(), epochs, "{case}");
+    }
+}
+
+#[test]
+fn fixtures_are_what_the_reference_produces() {
+    let out = run(grade_bin().args(["fixtures", "--check", "--lab", LAB]));
+    assert!(out.status.success(), "{}", text(&out));
+}
+
+#[test]
+fn solution_scores_full_marks() {
+    let graded = grade_source(LAB, &solution_source(LAB));
+    assert_eq!(graded.score(), 100.0, "{}", graded.results);
+    assert!(graded.failed().is_empty());
+    let stdout = String::from_utf8_lossy(&graded.output.stdout);
+    assert!(stdout.contains("100 / 100"), "{stdout}");
+}
+
+#[test]
+fn handout_scores_zero_and_says_not_implemented() {
+    let dir = starter(LAB, false);
+    std::fs::rename(dir.path().join("crate"), dir.path().join("submission")).unwrap();
+    let graded = grade_dir(LAB, dir);
+    assert_eq!(graded.score(), 0.0);
+    for t in graded.results["tests"].as_array().unwrap() {
+        assert_eq!(t["status"], "failed");
+        assert!(
+            t["output"]
+                .as_str()
+                .unwrap()
+                .contains("not implemented yet"),
+            "{t}"
+        );
+    }
+}
+
+#[test]
+fn weights_are_the_documented_ones() {
+    let graded = grade_source(LAB, "this does not compile");
+    let max: Vec<(String, f64)> = graded.results["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["name"].as_str().unwrap().to_string(),
+                t["max_score"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    let want = [
+        ("scores", 15.0),
+        ("loss", 15.0),
+        ("gradient W1", 10.0),
+        ("gradient b1", 5.0),
+        ("gradient W2", 10.0),
+        ("gradient b2", 5.0),
+        ("numerical gradient check", 10.0),
+        ("train", 20.0),
+        ("predict", 10.0),
+    ];
+    assert_eq!(max, want.map(|(n, p)| (n.to_string(), p)).to_vec());
+}
+
+#[test]
+fn the_gradient_check_runs_on_the_students_own_loss_and_reports_the_error() {
+    // Gradients consistent with a *different* loss: the reference comparison
+    // passes them, the numeric check through the student's loss does not.
+    let (_, source) = mutant_source("reg_loss_without_half");
+    let graded = grade_source(LAB, &source);
+    let out = graded.test("numerical gradient check")["output"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(out.starts_with("0 of 4 cases passed."), "{out}");
+    assert!(
+        out.contains("✗ case toy (the notebook's toy model (4-10-3, seed 0) and toy data (seed 1)): W1 max relative error: expected 0.0000000035613181785044393, got "),
+        "{out}"
+    );
+    let hidden = out
+        .lines()
+        .find(|l| l.contains("hidden case 3"))
+        .expect("hidden case line");
+    assert!(
+        hidden.ends_with("W1 max relative error: wrong value"),
+        "{hidden}"
+    );
+    assert_eq!(graded.test("gradient W1")["status"], "passed");
+}
+
+#[test]
+fn mutant_reg_loss_without_half() {
+    check_mutant("reg_loss_without_half");
+}
+
+#[test]
+fn mutant_relu_mask_missing() {
+    check_mutant("relu_mask_missing");
+}
+
+#[test]
+fn mutant_dscores_not_divided_by_n() {
+    check_mutant("dscores_not_divided_by_n");
+}
+
+#[test]
+fn mutant_sampling_without_replacement() {
+    check_mutant("sampling_without_replacement");
+}
+
+#[test]
+fn mutant_decay_every_iteration() {
+    check_mutant("decay_every_iteration");
+}
+
+#[test]
+fn mutant_predict_argmax_over_columns() {
+    check_mutant("predict_argmax_over_columns");
+}
+
+#[test]
+fn mutant_softmax_without_max_shift() {
+    check_mutant("softmax_without_max_shift");
+}
