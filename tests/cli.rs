@@ -250,3 +250,34 @@ fn starter_with_ci_writes_github_and_gitlab_workflows() {
         .arg(&plain));
     assert!(!plain.join(".github").exists());
 }
+
+#[test]
+fn the_readme_first_command_grades_the_bundled_example() {
+    let readme =
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let line = readme
+        .lines()
+        .find(|l| l.starts_with("cargo run --release -- "))
+        .expect("README shows the grading command");
+    let args: Vec<&str> = line["cargo run --release -- ".len()..]
+        .split_whitespace()
+        .collect();
+    let work = tempfile::tempdir().unwrap();
+    let out = run(grade_bin()
+        .args(&args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .arg("--out")
+        .arg(work.path().join("results.json")));
+    assert_eq!(out.status.code(), Some(0), "{line}: {}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("77.50 / 100"),
+        "{}",
+        text(&out)
+    );
+    // Without --lab too: the example is a handout crate, recognised by its Cargo.toml.
+    let out = run(grade_bin()
+        .args(["--submission", "examples/cs240-partial", "--out"])
+        .arg(work.path().join("again.json"))
+        .current_dir(env!("CARGO_MANIFEST_DIR")));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+}
