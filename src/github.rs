@@ -223,32 +223,7 @@ fn clip(s: &str, n: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rubric::Visibility;
-
-    fn test(number: &str, name: &str, score: f64, max: f64, output: &str) -> TestResult {
-        TestResult {
-            score,
-            max_score: max,
-            status: if score == max { "passed" } else { "failed" }.into(),
-            name: name.into(),
-            number: number.into(),
-            output: output.into(),
-            visibility: Visibility::Visible,
-            execution_time: 0.1,
-        }
-    }
-
-    fn results(output: &str, tests: Vec<TestResult>) -> Results {
-        Results {
-            score: tests.iter().map(|t| t.score).sum(),
-            execution_time: 1.0,
-            output: output.into(),
-            output_format: "text".into(),
-            visibility: Visibility::Visible,
-            stdout_visibility: Visibility::Hidden,
-            tests,
-        }
-    }
+    use crate::results::sample::{results, test};
 
     const FAILING: &str = "0 of 4 cases passed.\n\
         ✗ case lab_784_8_8_10 (the lab's network [784, 8, 8, 10]): value: expected 2.428414917818207, got 4.85\n\

@@ -119,33 +119,7 @@ fn escape(s: &str, in_attr: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::results::TestResult;
-    use crate::rubric::Visibility;
-
-    fn test(number: &str, name: &str, score: f64, max: f64, output: &str) -> TestResult {
-        TestResult {
-            score,
-            max_score: max,
-            status: if score == max { "passed" } else { "failed" }.into(),
-            name: name.into(),
-            number: number.into(),
-            output: output.into(),
-            visibility: Visibility::Visible,
-            execution_time: 0.25,
-        }
-    }
-
-    fn results(output: &str, tests: Vec<TestResult>) -> Results {
-        Results {
-            score: tests.iter().map(|t| t.score).sum(),
-            execution_time: 1.5,
-            output: output.into(),
-            output_format: "text".into(),
-            visibility: Visibility::Visible,
-            stdout_visibility: Visibility::Hidden,
-            tests,
-        }
-    }
+    use crate::results::sample::{results, test};
 
     fn props(node: roxmltree::Node) -> Vec<(String, String)> {
         child(node, "properties")

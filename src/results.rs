@@ -88,3 +88,35 @@ pub fn persist_readable(tmp: tempfile::NamedTempFile, path: &Path) -> Result<()>
 pub fn round_score(x: f64) -> f64 {
     (x * 10_000.0).round() / 10_000.0
 }
+
+/// Hand-built results for the unit tests of the formatters.
+#[cfg(test)]
+pub(crate) mod sample {
+    use super::{Results, TestResult};
+    use crate::rubric::Visibility;
+
+    pub fn test(number: &str, name: &str, score: f64, max: f64, output: &str) -> TestResult {
+        TestResult {
+            score,
+            max_score: max,
+            status: if score == max { "passed" } else { "failed" }.into(),
+            name: name.into(),
+            number: number.into(),
+            output: output.into(),
+            visibility: Visibility::Visible,
+            execution_time: 0.25,
+        }
+    }
+
+    pub fn results(output: &str, tests: Vec<TestResult>) -> Results {
+        Results {
+            score: tests.iter().map(|t| t.score).sum(),
+            execution_time: 1.5,
+            output: output.into(),
+            output_format: "text".into(),
+            visibility: Visibility::Visible,
+            stdout_visibility: Visibility::Hidden,
+            tests,
+        }
+    }
+}

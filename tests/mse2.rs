@@ -5,67 +5,8 @@
 mod common;
 
 use common::*;
-use serde::Deserialize;
-use serde_json::Value;
-use std::path::Path;
 
 const LAB: &str = "mse2";
-
-#[derive(Deserialize)]
-struct Mutants {
-    mutant: Vec<Mutant>,
-}
-
-#[derive(Deserialize)]
-struct Mutant {
-    name: String,
-    why: String,
-    from: String,
-    to: String,
-    score: f64,
-    failed: Vec<String>,
-}
-
-fn mutant_source(name: &str) -> (Mutant, String) {
-    let all: Mutants = toml::from_str(include_str!("mutants/mse2.toml")).unwrap();
-    let m = all
-        .mutant
-        .into_iter()
-        .find(|m| m.name == name)
-        .expect("mutant listed");
-    let solution = solution_source(LAB);
-    assert_eq!(
-        solution.matches(&m.from).count(),
-        1,
-        "{}: `from` must occur exactly once",
-        m.name
-    );
-    let source = solution.replace(&m.from, &m.to);
-    (m, source)
-}
-
-fn check_mutant(name: &str) {
-    let (m, source) = mutant_source(name);
-    let graded = grade_source(LAB, &source);
-    let why = format!("{} ({}):\n{}", m.name, m.why, graded.results);
-    assert_eq!(graded.failed(), m.failed, "{why}");
-    assert_eq!(graded.score(), m.score, "{why}");
-}
-
-/// A fixture file, parsed.
-fn fixture(case: &str) -> Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("fixtures/{LAB}/{case}.json"));
-    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
-}
-
-fn numbers(v: &Value) -> Vec<f64> {
-    match v {
-        Value::Number(n) => vec![n.as_f64().unwrap()],
-        Value::Array(a) => a.iter().flat_map(numbers).collect(),
-        Value::Object(o) if o.contains_key("data") => numbers(&o["data"]),
-        other => panic!("not numbers: {other}"),
-    }
-}
 
 /// `got` rounds to the notebook's printed value, which has `decimals` decimals.
 fn prints_as(got: &[f64], printed: &[f64], decimals: i32) {
@@ -93,7 +34,7 @@ fn agrees(got: &[f64], want: &[f64], digits: i32) {
 fn the_lab_fixture_holds_the_notebooks_draws() {
     // `np.random.seed(0); np.random.randn(3, 2)`, then `randn(3)`: numpy's
     // well-known first normals for seed 0.
-    let inputs = &fixture("lab_seed0_n1000")["inputs"];
+    let inputs = &fixture(LAB, "lab_seed0_n1000")["inputs"];
     assert_eq!(
         numbers(&inputs["weights"]["W1"]),
         [
@@ -124,7 +65,7 @@ fn the_lab_fixture_holds_the_notebooks_draws() {
 
 #[test]
 fn the_lab_fixture_reproduces_the_published_loss_and_gradients() {
-    let bp = &fixture("lab_seed0_n1000")["expected"]["back_propagation"];
+    let bp = &fixture(LAB, "lab_seed0_n1000")["expected"]["back_propagation"];
     // Printed in full by the notebook (In [7], In [8]).
     agrees(&numbers(&bp["L"]), &[0.1332476222330792], 13);
     agrees(&numbers(&bp["b2"]), &[0.029249230265318685], 13);
@@ -247,7 +188,7 @@ fn weights_are_the_documented_ones() {
 
 #[test]
 fn feedback_names_the_case_and_array_and_hides_hidden_values() {
-    let (_, source) = mutant_source("forward_drops_b2");
+    let (_, source) = mutant_source(LAB, "forward_drops_b2");
     let graded = grade_source(LAB, &source);
     let out = graded.test("forward_propagation")["output"]
         .as_str()
@@ -269,30 +210,30 @@ fn feedback_names_the_case_and_array_and_hides_hidden_values() {
 
 #[test]
 fn mutant_loss_without_half() {
-    check_mutant("loss_without_half");
+    check_mutant(LAB, "loss_without_half");
 }
 
 #[test]
 fn mutant_output_delta_without_sigmoid_derivative() {
-    check_mutant("output_delta_without_sigmoid_derivative");
+    check_mutant(LAB, "output_delta_without_sigmoid_derivative");
 }
 
 #[test]
 fn mutant_forward_drops_b2() {
-    check_mutant("forward_drops_b2");
+    check_mutant(LAB, "forward_drops_b2");
 }
 
 #[test]
 fn mutant_sigmoid_overflows() {
-    check_mutant("sigmoid_overflows");
+    check_mutant(LAB, "sigmoid_overflows");
 }
 
 #[test]
 fn mutant_db1_summed_over_hidden_units() {
-    check_mutant("db1_summed_over_hidden_units");
+    check_mutant(LAB, "db1_summed_over_hidden_units");
 }
 
 #[test]
 fn mutant_dw1_transposed() {
-    check_mutant("dw1_transposed");
+    check_mutant(LAB, "dw1_transposed");
 }

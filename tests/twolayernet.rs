@@ -6,67 +6,8 @@
 mod common;
 
 use common::*;
-use serde::Deserialize;
-use serde_json::Value;
-use std::path::Path;
 
 const LAB: &str = "twolayernet";
-
-#[derive(Deserialize)]
-struct Mutants {
-    mutant: Vec<Mutant>,
-}
-
-#[derive(Deserialize)]
-struct Mutant {
-    name: String,
-    why: String,
-    from: String,
-    to: String,
-    score: f64,
-    failed: Vec<String>,
-}
-
-fn mutant_source(name: &str) -> (Mutant, String) {
-    let all: Mutants = toml::from_str(include_str!("mutants/twolayernet.toml")).unwrap();
-    let m = all
-        .mutant
-        .into_iter()
-        .find(|m| m.name == name)
-        .expect("mutant listed");
-    let solution = solution_source(LAB);
-    assert_eq!(
-        solution.matches(&m.from).count(),
-        1,
-        "{}: `from` must occur exactly once",
-        m.name
-    );
-    let source = solution.replace(&m.from, &m.to);
-    (m, source)
-}
-
-fn check_mutant(name: &str) {
-    let (m, source) = mutant_source(name);
-    let graded = grade_source(LAB, &source);
-    let why = format!("{} ({}):\n{}", m.name, m.why, graded.results);
-    assert_eq!(graded.failed(), m.failed, "{why}");
-    assert_eq!(graded.score(), m.score, "{why}");
-}
-
-/// A fixture file, parsed.
-fn fixture(case: &str) -> Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("fixtures/{LAB}/{case}.json"));
-    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
-}
-
-fn numbers(v: &Value) -> Vec<f64> {
-    match v {
-        Value::Number(n) => vec![n.as_f64().unwrap()],
-        Value::Array(a) => a.iter().flat_map(numbers).collect(),
-        Value::Object(o) if o.contains_key("data") => numbers(&o["data"]),
-        other => panic!("not numbers: {other}"),
-    }
-}
 
 fn close(got: f64, want: f64, rel: f64) -> bool {
     (got - want).abs() <= want.abs() * rel
@@ -74,7 +15,7 @@ fn close(got: f64, want: f64, rel: f64) -> bool {
 
 #[test]
 fn the_toy_fixture_reproduces_the_published_scores() {
-    let toy = fixture("toy");
+    let toy = fixture(LAB, "toy");
     let scores = &toy["expected"]["scores"]["scores"];
     assert_eq!(scores["shape"], serde_json::json!([5, 3]));
     // The notebook's `correct_scores`.
@@ -111,7 +52,7 @@ fn the_toy_fixture_reproduces_the_published_scores() {
 
 #[test]
 fn the_toy_fixture_reproduces_the_published_loss() {
-    let toy = fixture("toy");
+    let toy = fixture(LAB, "toy");
     assert_eq!(toy["inputs"]["reg"], 0.1);
     let loss = toy["expected"]["loss"]["loss"].as_f64().unwrap();
     // "should be very small, we get < 1e-12"; the notebook printed
@@ -122,7 +63,7 @@ fn the_toy_fixture_reproduces_the_published_loss() {
 
 #[test]
 fn the_toy_fixture_passes_the_labs_gradient_check() {
-    let toy = fixture("toy");
+    let toy = fixture(LAB, "toy");
     let check = &toy["expected"]["gradient_check"];
     let error = |p: &str| check[format!("{p} max relative error")].as_f64().unwrap();
     // The lab: "should be less than 1e-8 for each of W1, W2, b1, and b2".
@@ -142,7 +83,7 @@ fn the_toy_fixture_passes_the_labs_gradient_check() {
 
 #[test]
 fn the_toy_training_run_is_the_notebooks() {
-    let toy = fixture("toy");
+    let toy = fixture(LAB, "toy");
     let t = &toy["inputs"]["train"];
     assert_eq!(t["learning_rate"], 0.1);
     assert_eq!(t["learning_rate_decay"], 0.95);
@@ -204,7 +145,7 @@ fn the_other_cases_train_like_numpy_and_decay_per_epoch() {
             8,
         ),
     ] {
-        let stats = &fixture(case)["expected"]["train"];
+        let stats = &fixture(LAB, case)["expected"]["train"];
         let h = numbers(&stats["loss_history"]);
         assert!(close(h[0], first, 1e-12), "{case}: {}", h[0]);
         assert!(close(h[1], second, 1e-12), "{case}: {}", h[1]);
@@ -278,7 +219,7 @@ fn weights_are_the_documented_ones() {
 fn the_gradient_check_runs_on_the_students_own_loss_and_reports_the_error() {
     // Gradients consistent with a *different* loss: the reference comparison
     // passes them, the numeric check through the student's loss does not.
-    let (_, source) = mutant_source("reg_loss_without_half");
+    let (_, source) = mutant_source(LAB, "reg_loss_without_half");
     let graded = grade_source(LAB, &source);
     let out = graded.test("numerical gradient check")["output"]
         .as_str()
@@ -302,35 +243,35 @@ fn the_gradient_check_runs_on_the_students_own_loss_and_reports_the_error() {
 
 #[test]
 fn mutant_reg_loss_without_half() {
-    check_mutant("reg_loss_without_half");
+    check_mutant(LAB, "reg_loss_without_half");
 }
 
 #[test]
 fn mutant_relu_mask_missing() {
-    check_mutant("relu_mask_missing");
+    check_mutant(LAB, "relu_mask_missing");
 }
 
 #[test]
 fn mutant_dscores_not_divided_by_n() {
-    check_mutant("dscores_not_divided_by_n");
+    check_mutant(LAB, "dscores_not_divided_by_n");
 }
 
 #[test]
 fn mutant_sampling_without_replacement() {
-    check_mutant("sampling_without_replacement");
+    check_mutant(LAB, "sampling_without_replacement");
 }
 
 #[test]
 fn mutant_decay_every_iteration() {
-    check_mutant("decay_every_iteration");
+    check_mutant(LAB, "decay_every_iteration");
 }
 
 #[test]
 fn mutant_predict_argmax_over_columns() {
-    check_mutant("predict_argmax_over_columns");
+    check_mutant(LAB, "predict_argmax_over_columns");
 }
 
 #[test]
 fn mutant_softmax_without_max_shift() {
-    check_mutant("softmax_without_max_shift");
+    check_mutant(LAB, "softmax_without_max_shift");
 }

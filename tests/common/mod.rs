@@ -141,3 +141,65 @@ pub fn check_gradescope_shape(r: &Value) {
         "tests add up to {sum}: {r}"
     );
 }
+
+/// A realistic mistake in a lab: a text replacement in the solution, with the
+/// score and failed tests derived by hand (tests/mutants/<lab>.toml).
+#[derive(serde::Deserialize)]
+pub struct Mutant {
+    pub name: String,
+    pub why: String,
+    pub from: String,
+    pub to: String,
+    pub score: f64,
+    pub failed: Vec<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct Mutants {
+    mutant: Vec<Mutant>,
+}
+
+/// The mutant `name` of `lab`, and the solution with its replacement made.
+pub fn mutant_source(lab: &str, name: &str) -> (Mutant, String) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/mutants/{lab}.toml"));
+    let all: Mutants = toml::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let m = all
+        .mutant
+        .into_iter()
+        .find(|m| m.name == name)
+        .expect("mutant listed");
+    let solution = solution_source(lab);
+    assert_eq!(
+        solution.matches(&m.from).count(),
+        1,
+        "{}: `from` must occur exactly once",
+        m.name
+    );
+    let source = solution.replace(&m.from, &m.to);
+    (m, source)
+}
+
+/// Grades the mutant and checks its exact score and failed tests.
+pub fn check_mutant(lab: &str, name: &str) {
+    let (m, source) = mutant_source(lab, name);
+    let graded = grade_source(lab, &source);
+    let why = format!("{} ({}):\n{}", m.name, m.why, graded.results);
+    assert_eq!(graded.failed(), m.failed, "{why}");
+    assert_eq!(graded.score(), m.score, "{why}");
+}
+
+/// A fixture file of `lab`, parsed.
+pub fn fixture(lab: &str, case: &str) -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("fixtures/{lab}/{case}.json"));
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+/// Every number of a fixture value (scalars, lists, matrices), in order.
+pub fn numbers(v: &Value) -> Vec<f64> {
+    match v {
+        Value::Number(n) => vec![n.as_f64().unwrap()],
+        Value::Array(a) => a.iter().flat_map(numbers).collect(),
+        Value::Object(o) if o.contains_key("data") => numbers(&o["data"]),
+        other => panic!("not numbers: {other}"),
+    }
+}
