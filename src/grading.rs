@@ -13,7 +13,7 @@ use crate::handout::Form;
 use crate::jail::{Confinement, Jail};
 use crate::lab::Lab;
 use crate::protocol::{self, Answer};
-use crate::results::{round_score, Results, TestResult};
+use crate::results::{round_score, LeaderboardEntry, Results, TestResult};
 use crate::rubric::{Rubric, Scoring, TestSpec, Visibility};
 use crate::sandbox::{self, Exit, Limits, Outcome};
 use crate::{reaper, submission};
@@ -185,7 +185,26 @@ impl Grader {
             visibility: Visibility::Visible,
             stdout_visibility: Visibility::Hidden,
             tests,
+            leaderboard: self.leaderboard(&runs),
         })
+    }
+
+    /// The rubric's leaderboard columns whose value the student's run produced.
+    fn leaderboard(&self, runs: &BTreeMap<(String, String), Run>) -> Vec<LeaderboardEntry> {
+        self.rubric
+            .leaderboard
+            .iter()
+            .filter_map(|l| {
+                let run = runs.get(&(l.item.clone(), l.case.clone()))?;
+                let output = run.result.as_ref().ok()?.get(&l.output)?;
+                let value = last_number(output)?;
+                value.is_finite().then(|| LeaderboardEntry {
+                    name: l.name.clone(),
+                    value,
+                    order: l.order.clone(),
+                })
+            })
+            .collect()
     }
 
     /// Results for a submission that could not be run at all: every test 0.
@@ -198,6 +217,7 @@ impl Grader {
             output_format: "text".into(),
             visibility: Visibility::Visible,
             stdout_visibility: Visibility::Hidden,
+            leaderboard: Vec::new(),
             tests: self
                 .rubric
                 .tests
@@ -250,6 +270,12 @@ impl Grader {
                 if !needed.contains(&key) {
                     needed.push(key);
                 }
+            }
+        }
+        for l in &self.rubric.leaderboard {
+            let key = (l.item.clone(), l.case.clone());
+            if !needed.contains(&key) {
+                needed.push(key);
             }
         }
         let budget = Duration::from_secs_f64(self.rubric.limits.submission_seconds);
@@ -422,6 +448,16 @@ fn failed_run(reason: String) -> Run {
         result: Err(reason),
         printed: None,
         seconds: 0.0,
+    }
+}
+
+/// The last number in a wire value: a scalar, or the end of a list or matrix.
+fn last_number(v: &Value) -> Option<f64> {
+    match v {
+        Value::Number(n) => n.as_f64(),
+        Value::Array(items) => items.last().and_then(last_number),
+        Value::Object(m) => m.get("data").and_then(last_number),
+        _ => None,
     }
 }
 

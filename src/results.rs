@@ -20,6 +20,18 @@ pub struct Results {
     /// ours carries nothing secret but the table is already in `tests`.
     pub stdout_visibility: Visibility,
     pub tests: Vec<TestResult>,
+    /// Gradescope's leaderboard, when the rubric defines one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub leaderboard: Vec<LeaderboardEntry>,
+}
+
+/// One leaderboard column: the student's value, and which way is better.
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+pub struct LeaderboardEntry {
+    pub name: String,
+    pub value: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -49,6 +61,7 @@ impl Results {
             visibility: Visibility::Visible,
             stdout_visibility: Visibility::Hidden,
             tests: Vec::new(),
+            leaderboard: Vec::new(),
         }
     }
 
@@ -117,6 +130,7 @@ pub(crate) mod sample {
             visibility: Visibility::Visible,
             stdout_visibility: Visibility::Hidden,
             tests,
+            leaderboard: Vec::new(),
         }
     }
 }

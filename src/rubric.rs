@@ -20,6 +20,22 @@ pub struct Rubric {
     /// Every case the tests may use, with whether its details are hidden.
     pub cases: Vec<CaseRef>,
     pub tests: Vec<TestSpec>,
+    /// Gradescope leaderboard columns, each the last number of one output.
+    #[serde(default)]
+    pub leaderboard: Vec<LeaderboardSpec>,
+}
+
+/// A leaderboard column: the last number of `output` of `item` on `case`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LeaderboardSpec {
+    pub name: String,
+    pub item: String,
+    pub case: String,
+    pub output: String,
+    /// "asc" when smaller is better; Gradescope's default is larger.
+    #[serde(default)]
+    pub order: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -190,6 +206,29 @@ impl Rubric {
                 return Err(format!(
                     "{at}.outputs: empty; omit the key to compare every output"
                 ));
+            }
+        }
+        for (i, l) in self.leaderboard.iter().enumerate() {
+            let at = format!("leaderboard[{i}] ({})", l.name);
+            match self.cases.iter().find(|c| c.id == l.case) {
+                None => {
+                    return Err(format!(
+                        "{at}.case: \"{}\" is not one of the rubric's [[cases]]",
+                        l.case
+                    ))
+                }
+                Some(c) if c.hidden => {
+                    return Err(format!(
+                        "{at}.case: \"{}\" is hidden; a leaderboard is public",
+                        l.case
+                    ))
+                }
+                Some(_) => {}
+            }
+            if let Some(order) = &l.order {
+                if order != "asc" && order != "desc" {
+                    return Err(format!("{at}.order: \"{order}\"; use \"asc\" or \"desc\""));
+                }
             }
         }
         if let Some(total) = self.total_points {

@@ -281,3 +281,47 @@ fn the_readme_first_command_grades_the_bundled_example() {
         .current_dir(env!("CARGO_MANIFEST_DIR")));
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 }
+
+#[test]
+fn a_rubric_leaderboard_reports_the_students_own_value() {
+    let root = copy_of_root();
+    let rubric = root.path().join("rubrics/cs240.toml");
+    let mut toml_text = fs::read_to_string(&rubric).unwrap();
+    toml_text.push_str(
+        "\n[[leaderboard]]\nname = \"final training cost\"\nitem = \"mini_batch_gd\"\n\
+         case = \"small_3_5_2\"\noutput = \"cost_history\"\norder = \"asc\"\n",
+    );
+    fs::write(&rubric, toml_text).unwrap();
+    let (out, results, _work) = grade_solution_with_root(root.path());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let json: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(results).unwrap()).unwrap();
+    // The solution's value is the reference's: the fixture's last cost.
+    let fixture: serde_json::Value = serde_json::from_str(
+        &fs::read_to_string(root.path().join("fixtures/cs240/small_3_5_2.json")).unwrap(),
+    )
+    .unwrap();
+    let last = fixture["expected"]["mini_batch_gd"]["cost_history"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .as_f64()
+        .unwrap();
+    assert_eq!(
+        json["leaderboard"],
+        serde_json::json!([{"name": "final training cost", "value": last, "order": "asc"}])
+    );
+}
+
+#[test]
+fn a_leaderboard_on_a_hidden_case_is_refused() {
+    let root = copy_of_root();
+    let rubric = root.path().join("rubrics/cs240.toml");
+    let mut text = fs::read_to_string(&rubric).unwrap();
+    text.push_str(
+        "\n[[leaderboard]]\nname = \"x\"\nitem = \"cost\"\ncase = \"deep_6_7_5_4_3\"\noutput = \"value\"\n",
+    );
+    fs::write(&rubric, text).unwrap();
+    assert_rubric_refused(root.path(), "leaderboard[0]");
+}
