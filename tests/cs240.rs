@@ -7,11 +7,7 @@ use common::*;
 
 #[test]
 fn solution_scores_full_marks() {
-    let graded = grade_source("cs240", &solution_source("cs240"));
-    assert_eq!(graded.score(), 100.0, "{}", graded.results);
-    assert!(graded.failed().is_empty());
-    let stdout = String::from_utf8_lossy(&graded.output.stdout);
-    assert!(stdout.contains("100 / 100"), "{stdout}");
+    check_solution_scores_full_marks("cs240");
 }
 
 #[test]
@@ -40,18 +36,7 @@ fn handout_scores_zero_and_says_not_implemented() {
 
 #[test]
 fn weights_are_the_labs() {
-    let graded = grade_source("cs240", "this does not compile");
-    let max: Vec<(String, f64)> = graded.results["tests"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| {
-            (
-                t["name"].as_str().unwrap().to_string(),
-                t["max_score"].as_f64().unwrap(),
-            )
-        })
-        .collect();
+    let max = max_scores("cs240");
     let want = [
         ("sigmoid", 5.0),
         ("sigmoid_derivative", 5.0),

@@ -203,3 +203,29 @@ pub fn numbers(v: &Value) -> Vec<f64> {
         other => panic!("not numbers: {other}"),
     }
 }
+
+/// The rubric's tests with their points, read from a grading that compiled nothing.
+pub fn max_scores(lab: &str) -> Vec<(String, f64)> {
+    let graded = grade_source(lab, "this does not compile");
+    graded.results["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["name"].as_str().unwrap().to_string(),
+                t["max_score"].as_f64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// The lab's solution, from `grade starter --solution`, scores full marks.
+pub fn check_solution_scores_full_marks(lab: &str) -> Graded {
+    let graded = grade_source(lab, &solution_source(lab));
+    assert_eq!(graded.score(), 100.0, "{}", graded.results);
+    assert!(graded.failed().is_empty());
+    let stdout = String::from_utf8_lossy(&graded.output.stdout).into_owned();
+    assert!(stdout.contains("100 / 100"), "{stdout}");
+    graded
+}
