@@ -132,13 +132,7 @@ impl Graded {
     }
 
     fn failed(&self) -> Vec<String> {
-        self.results["tests"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|t| t["status"] != "passed")
-            .map(|t| t["name"].as_str().unwrap().to_string())
-            .collect()
+        common::failed_tests(&self.results)
     }
 
     /// Everything the student is shown.

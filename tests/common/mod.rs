@@ -70,14 +70,19 @@ impl Graded {
     }
 
     pub fn failed(&self) -> Vec<String> {
-        self.results["tests"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|t| t["status"] != "passed")
-            .map(|t| t["name"].as_str().unwrap().to_string())
-            .collect()
+        failed_tests(&self.results)
     }
+}
+
+/// The names of a results.json's tests that did not pass, in order.
+pub fn failed_tests(results: &Value) -> Vec<String> {
+    results["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["status"] != "passed")
+        .map(|t| t["name"].as_str().unwrap().to_string())
+        .collect()
 }
 
 /// Grades `source` as `src/lib.rs` of a submission folder.
@@ -228,4 +233,25 @@ pub fn check_solution_scores_full_marks(lab: &str) -> Graded {
     let stdout = String::from_utf8_lossy(&graded.output.stdout).into_owned();
     assert!(stdout.contains("100 / 100"), "{stdout}");
     graded
+}
+
+/// The untouched handout, from `grade starter`, scores 0 within `bound`, every
+/// test failed with a "not implemented" message.
+pub fn check_handout_scores_zero(lab: &str, bound: std::time::Duration) {
+    let dir = starter(lab, false);
+    std::fs::rename(dir.path().join("crate"), dir.path().join("submission")).unwrap();
+    let start = std::time::Instant::now();
+    let graded = grade_dir(lab, dir);
+    assert!(start.elapsed() < bound, "took {:?}", start.elapsed());
+    assert_eq!(graded.score(), 0.0);
+    for t in graded.results["tests"].as_array().unwrap() {
+        assert_eq!(t["status"], "failed");
+        assert!(
+            t["output"]
+                .as_str()
+                .unwrap()
+                .contains("not implemented yet"),
+            "{t}"
+        );
+    }
 }
