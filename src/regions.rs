@@ -1,6 +1,11 @@
 //! Solution regions (`// BEGIN SOLUTION` … `// END SOLUTION`): replaced by
 //! `todo!()` in a handout, or kept without their markers in the solution.
 //! Standalone (std only): the build script of the student build uses it too.
+//!
+//! A stub leaves the function's parameters unused, and rustc warns about
+//! each. So that a handout builds without warnings, the opening marker may
+//! carry one line of handout-only code that the stub runs before `todo!()`:
+//! `// BEGIN SOLUTION (handout: let _ = (x, y);)`.
 
 const BEGIN: &str = "// BEGIN SOLUTION";
 const END: &str = "// END SOLUTION";
@@ -19,7 +24,13 @@ pub fn render(source: &str, form: Form, name: &str) -> Result<String, String> {
     let mut open: Option<usize> = None;
     for (i, line) in source.lines().enumerate() {
         let marker = line.trim();
-        if marker == BEGIN {
+        if let Some(rest) = marker.strip_prefix(BEGIN) {
+            let Some(stub) = handout_stub(rest) else {
+                return Err(format!(
+                    "{name}:{}: after `{BEGIN}`, write nothing or `(handout: CODE)`",
+                    i + 1
+                ));
+            };
             if let Some(at) = open {
                 return Err(format!(
                     "{name}:{}: solution region opened again (the one at line {} is still open)",
@@ -30,6 +41,11 @@ pub fn render(source: &str, form: Form, name: &str) -> Result<String, String> {
             open = Some(i);
             if form == Form::Handout {
                 let indent = &line[..line.len() - line.trim_start().len()];
+                if !stub.is_empty() {
+                    out.push_str(indent);
+                    out.push_str(stub);
+                    out.push('\n');
+                }
                 out.push_str(indent);
                 out.push_str("todo!()\n");
             }
@@ -52,4 +68,43 @@ pub fn render(source: &str, form: Form, name: &str) -> Result<String, String> {
         ));
     }
     Ok(out)
+}
+
+/// The handout-only code after an opening marker: `""` for none, `None` when
+/// the text is not `(handout: CODE)`.
+fn handout_stub(after_marker: &str) -> Option<&str> {
+    let rest = after_marker.trim();
+    if rest.is_empty() {
+        return Some("");
+    }
+    let code = rest.strip_prefix("(handout:")?.strip_suffix(')')?.trim();
+    (!code.is_empty()).then_some(code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_marker_can_carry_handout_only_code_that_keeps_parameters_used() {
+        let src = "fn f(x: u32) -> u32 {\n    // BEGIN SOLUTION (handout: let _ = x;)\n    x + 1\n    // END SOLUTION\n}\n";
+        assert_eq!(
+            render(src, Form::Handout, "x").unwrap(),
+            "fn f(x: u32) -> u32 {\n    let _ = x;\n    todo!()\n}\n"
+        );
+        assert_eq!(
+            render(src, Form::Solution, "x").unwrap(),
+            "fn f(x: u32) -> u32 {\n    x + 1\n}\n"
+        );
+        let err = render(
+            "// BEGIN SOLUTION please\n// END SOLUTION\n",
+            Form::Handout,
+            "lib.rs",
+        )
+        .unwrap_err();
+        assert!(
+            err.contains("lib.rs:1") && err.contains("(handout: CODE)"),
+            "{err}"
+        );
+    }
 }

@@ -17,7 +17,7 @@ use ndarray::Array2;
 
 /// The sigmoid activation `1 / (1 + e^(-z))`, element-wise. [5 marks]
 pub fn sigmoid(z: &Array2<f64>) -> Array2<f64> {
-    // BEGIN SOLUTION
+    // BEGIN SOLUTION (handout: let _ = z;)
     z.mapv(|v| 1.0 / (1.0 + (-v).exp()))
     // END SOLUTION
 }
@@ -25,7 +25,7 @@ pub fn sigmoid(z: &Array2<f64>) -> Array2<f64> {
 /// The derivative of the sigmoid at the pre-activation `z`:
 /// `sigmoid(z) * (1 - sigmoid(z))`, element-wise. [5 marks]
 pub fn sigmoid_derivative(z: &Array2<f64>) -> Array2<f64> {
-    // BEGIN SOLUTION
+    // BEGIN SOLUTION (handout: let _ = z;)
     let s = sigmoid(z);
     &s * &s.mapv(|v| 1.0 - v)
     // END SOLUTION
@@ -34,7 +34,7 @@ pub fn sigmoid_derivative(z: &Array2<f64>) -> Array2<f64> {
 /// The derivative of the cost with respect to the output activations: `a - y`.
 /// [5 marks]
 pub fn cost_derivative(output_activations: &Array2<f64>, y: &Array2<f64>) -> Array2<f64> {
-    // BEGIN SOLUTION
+    // BEGIN SOLUTION (handout: let _ = (output_activations, y);)
     output_activations - y
     // END SOLUTION
 }
@@ -44,7 +44,7 @@ impl NeuralNetwork {
     /// `(sizes[0], 1)`: `a = sigmoid(weights[l]^T a + biases[l])`, layer by layer.
     /// [10 marks]
     pub fn forward_pass(&self, x: &Array2<f64>) -> Array2<f64> {
-        // BEGIN SOLUTION
+        // BEGIN SOLUTION (handout: let _ = x;)
         let mut a = x.clone();
         for (w, b) in self.weights.iter().zip(&self.biases) {
             a = sigmoid(&(w.t().dot(&a) + b));
@@ -56,7 +56,7 @@ impl NeuralNetwork {
     /// The cost over `data`: the mean over examples of `½ Σ_j (a_j - y_j)²`,
     /// where `a` is the network's output for the example's `x`. [5 marks]
     pub fn cost(&self, data: &[Example]) -> f64 {
-        // BEGIN SOLUTION
+        // BEGIN SOLUTION (handout: let _ = data;)
         let total: f64 = data
             .iter()
             .map(|(x, y)| {
@@ -72,7 +72,7 @@ impl NeuralNetwork {
     /// and weight, shaped like `biases` and `weights`. Use `cost_derivative` and
     /// `sigmoid_derivative`. [25 marks for dc_db, 35 marks for dc_dw]
     pub fn back_propagation(&self, x: &Array2<f64>, y: &Array2<f64>) -> Gradients {
-        // BEGIN SOLUTION
+        // BEGIN SOLUTION (handout: let _ = (x, y);)
         // Forward, keeping every pre-activation and activation.
         let mut activations = vec![x.clone()];
         let mut zs = Vec::with_capacity(self.weights.len());
@@ -125,7 +125,7 @@ impl NeuralNetwork {
         for _ in 0..epochs {
             self.shuffle(training_data);
             for batch in training_data.chunks(mini_batch_size) {
-                // BEGIN SOLUTION
+                // BEGIN SOLUTION (handout: let _ = (batch, eta);)
                 let mut sum_db: Vec<Array2<f64>> =
                     self.biases.iter().map(|b| Array2::zeros(b.dim())).collect();
                 let mut sum_dw: Vec<Array2<f64>> = self

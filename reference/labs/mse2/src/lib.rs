@@ -23,7 +23,7 @@ use ndarray::{Array, Array1, Array2, Dimension};
 /// The sigmoid `1 / (1 + e^(-z))`, element-wise, for an array of any
 /// dimension (a vector or a matrix). [10 marks]
 pub fn sigmoid<D: Dimension>(z: &Array<f64, D>) -> Array<f64, D> {
-    // BEGIN SOLUTION
+    // BEGIN SOLUTION (handout: let _ = z;)
     z.mapv(|v| 1.0 / (1.0 + (-v).exp()))
     // END SOLUTION
 }
@@ -35,7 +35,7 @@ pub fn sigmoid<D: Dimension>(z: &Array<f64, D>) -> Array<f64, D> {
 /// Z2 = H · W2ᵀ + b2      Y = sigmoid(Z2)
 /// ```
 pub fn forward_propagation(x: &Array2<f64>, w: &Weights) -> Forward {
-    // BEGIN SOLUTION
+    // BEGIN SOLUTION (handout: let _ = (x, w);)
     let z1 = x.dot(&w.w1.t()) + &w.b1;
     let h = sigmoid(&z1);
     let z2 = h.dot(&w.w2) + w.b2;
@@ -49,7 +49,7 @@ pub fn forward_propagation(x: &Array2<f64>, w: &Weights) -> Forward {
 /// `L = 1/(2N) · Σ (Y - Y_T)²`, where `Y_T` holds the true labels.
 /// [loss 10 marks; W1 20, b1 15, W2 15, b2 10]
 pub fn back_propagation(x: &Array2<f64>, y_t: &Array1<f64>, w: &Weights) -> (Weights, f64) {
-    // BEGIN SOLUTION
+    // BEGIN SOLUTION (handout: let _ = (x, y_t, w);)
     let n_points = x.nrows() as f64;
     let Forward { y, z2, h, z1 } = forward_propagation(x, w);
     let diff = &y - y_t;

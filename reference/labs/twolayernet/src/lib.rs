@@ -22,7 +22,7 @@ impl TwoLayerNet {
     /// `scores = max(0, X·W1 + b1)·W2 + b2`. (In Python: `loss(X)` without
     /// labels.) [15 marks]
     pub fn scores(&self, x: &Array2<f64>) -> Array2<f64> {
-        // BEGIN SOLUTION
+        // BEGIN SOLUTION (handout: let _ = x;)
         let p = &self.params;
         let hidden = (x.dot(&p.w1) + &p.b1).mapv(|v| v.max(0.0));
         hidden.dot(&p.w2) + &p.b2
@@ -43,7 +43,7 @@ impl TwoLayerNet {
     /// and, for 10 more marks, numerically through your own `loss` with
     /// centred differences, as the lab's gradient check does]: the gradients.
     pub fn loss(&self, x: &Array2<f64>, y: &[usize], reg: f64) -> (f64, Params) {
-        // BEGIN SOLUTION
+        // BEGIN SOLUTION (handout: let _ = (x, y, reg);)
         let p = &self.params;
         let n = x.nrows();
         let hidden = (x.dot(&p.w1) + &p.b1).mapv(|v| v.max(0.0));
@@ -95,7 +95,7 @@ impl TwoLayerNet {
         y: &[usize],
         batch_size: usize,
     ) -> (Array2<f64>, Vec<usize>) {
-        // BEGIN SOLUTION
+        // BEGIN SOLUTION (handout: let _ = (x, y, batch_size);)
         let indices = self.rng.choice(x.nrows(), batch_size, true);
         let x_batch = x.select(ndarray::Axis(0), &indices);
         let y_batch = indices.iter().map(|&i| y[i]).collect();
@@ -106,7 +106,7 @@ impl TwoLayerNet {
     /// TODO#5: one step of stochastic gradient descent on every parameter:
     /// `param -= learning_rate * grad`.
     pub fn sgd_step(&mut self, grads: &Params, learning_rate: f64) {
-        // BEGIN SOLUTION
+        // BEGIN SOLUTION (handout: let _ = (grads, learning_rate);)
         let p = &mut self.params;
         p.w1.scaled_add(-learning_rate, &grads.w1);
         p.b1.scaled_add(-learning_rate, &grads.b1);
@@ -151,7 +151,7 @@ impl TwoLayerNet {
                 stats.train_acc_history.push(train_acc);
                 stats.val_acc_history.push(val_acc);
                 // TODO#6: decay the learning rate.
-                // BEGIN SOLUTION
+                // BEGIN SOLUTION (handout: let _ = &mut learning_rate;)
                 learning_rate *= opts.learning_rate_decay;
                 // END SOLUTION
             }
@@ -162,7 +162,7 @@ impl TwoLayerNet {
     /// TODO#7: the predicted class of every row of `x`: the index of its
     /// highest score (the first one, on a tie, as `np.argmax`). [10 marks]
     pub fn predict(&self, x: &Array2<f64>) -> Vec<usize> {
-        // BEGIN SOLUTION
+        // BEGIN SOLUTION (handout: let _ = x;)
         self.scores(x)
             .rows()
             .into_iter()
