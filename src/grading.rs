@@ -13,7 +13,7 @@ use crate::handout::Form;
 use crate::jail::{Confinement, Jail};
 use crate::lab::Lab;
 use crate::protocol::{self, Answer};
-use crate::results::{round_score, LeaderboardEntry, Results, TestResult};
+use crate::results::{round_score, ExtraData, LeaderboardEntry, Results, Status, TestResult};
 use crate::rubric::{Rubric, Scoring, TestSpec, Visibility};
 use crate::sandbox::{self, Exit, Limits, Outcome};
 use crate::{reaper, submission};
@@ -131,7 +131,7 @@ impl Grader {
                     "Your {} does not compile, so nothing could be graded. The compiler says:\n\n{text}",
                     student.found_at
                 );
-                return Ok(self.nothing_graded(&msg, start));
+                return Ok(self.not_graded(Status::DidNotCompile, &msg, start));
             }
             Err(BuildFailure::Api(text)) => {
                 let msg = format!(
@@ -139,7 +139,7 @@ impl Grader {
                      handout's names and signatures. The compiler says:\n\n{text}",
                     student.found_at
                 );
-                return Ok(self.nothing_graded(&msg, start));
+                return Ok(self.not_graded(Status::DidNotCompile, &msg, start));
             }
             Err(BuildFailure::Internal(e)) => {
                 return Err(e.context("the grader could not build the submission"))
@@ -186,6 +186,7 @@ impl Grader {
             stdout_visibility: Visibility::Hidden,
             tests,
             leaderboard: self.leaderboard(&runs),
+            extra_data: ExtraData::with_status(Status::Graded),
         })
     }
 
@@ -207,8 +208,14 @@ impl Grader {
             .collect()
     }
 
-    /// Results for a submission that could not be run at all: every test 0.
+    /// Results for a submission in which no student file could be found or
+    /// read: every test 0.
     pub fn nothing_graded(&self, message: &str, start: Instant) -> Results {
+        self.not_graded(Status::NoFileFound, message, start)
+    }
+
+    /// Results for a submission that could not be run at all: every test 0.
+    fn not_graded(&self, status: Status, message: &str, start: Instant) -> Results {
         let first = message.lines().next().unwrap_or(message);
         Results {
             score: 0.0,
@@ -218,6 +225,7 @@ impl Grader {
             visibility: Visibility::Visible,
             stdout_visibility: Visibility::Hidden,
             leaderboard: Vec::new(),
+            extra_data: ExtraData::with_status(status),
             tests: self
                 .rubric
                 .tests

@@ -23,6 +23,57 @@ pub struct Results {
     /// Gradescope's leaderboard, when the rubric defines one.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub leaderboard: Vec<LeaderboardEntry>,
+    /// Gradescope stores this and shows it to no one; ours says what became of
+    /// the submission, for the class view (`grade batch`'s gradebook).
+    #[serde(default, skip_serializing_if = "ExtraData::is_empty")]
+    pub extra_data: ExtraData,
+}
+
+/// Machine-readable facts about a grading, in results.json's `extra_data`.
+#[derive(Debug, Default, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ExtraData {
+    /// Absent in results.json written before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<Status>,
+}
+
+impl ExtraData {
+    pub fn with_status(status: Status) -> ExtraData {
+        ExtraData {
+            status: Some(status),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.status.is_none()
+    }
+}
+
+/// What became of a submission: graded (whatever the score), or why not.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Status {
+    #[serde(rename = "graded")]
+    Graded,
+    /// The student's file (or its API) did not compile.
+    #[serde(rename = "did not compile")]
+    DidNotCompile,
+    /// No usable student file in the upload.
+    #[serde(rename = "no file found")]
+    NoFileFound,
+    /// The grader itself failed.
+    #[serde(rename = "grader failure")]
+    GraderFailure,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Graded => "graded",
+            Status::DidNotCompile => "did not compile",
+            Status::NoFileFound => "no file found",
+            Status::GraderFailure => "grader failure",
+        }
+    }
 }
 
 /// One leaderboard column: the student's value, and which way is better.
@@ -62,6 +113,7 @@ impl Results {
             stdout_visibility: Visibility::Hidden,
             tests: Vec::new(),
             leaderboard: Vec::new(),
+            extra_data: ExtraData::with_status(Status::GraderFailure),
         }
     }
 
@@ -105,7 +157,7 @@ pub fn round_score(x: f64) -> f64 {
 /// Hand-built results for the unit tests of the formatters.
 #[cfg(test)]
 pub(crate) mod sample {
-    use super::{Results, TestResult};
+    use super::{ExtraData, Results, Status, TestResult};
     use crate::rubric::Visibility;
 
     pub fn test(number: &str, name: &str, score: f64, max: f64, output: &str) -> TestResult {
@@ -131,6 +183,7 @@ pub(crate) mod sample {
             stdout_visibility: Visibility::Hidden,
             tests,
             leaderboard: Vec::new(),
+            extra_data: ExtraData::with_status(Status::Graded),
         }
     }
 }
