@@ -19,7 +19,8 @@ use std::time::Instant;
 pub struct Student {
     /// Folder name under the output, and the gradebook's first column.
     pub id: String,
-    /// Display name from Gradescope's metadata, when there is one.
+    /// Display name: from Gradescope's metadata in an export, else the
+    /// student's folder name (one folder per student).
     pub name: Option<String>,
     pub upload: PathBuf,
 }
@@ -65,7 +66,9 @@ impl Shard {
 }
 
 /// The students in `dir`, sorted by id: its sub-folders, or, for a
-/// Gradescope export, the folders its `submission_metadata.yml` names.
+/// Gradescope export, the folders its `submission_metadata.yml` names. A
+/// student's name is the submitters' names in an export, else the folder's
+/// name (in an export, folders are submission ids, not names).
 pub fn students(dir: &Path) -> Result<Vec<Student>> {
     let entries = std::fs::read_dir(dir).with_context(|| {
         format!(
@@ -74,6 +77,7 @@ pub fn students(dir: &Path) -> Result<Vec<Student>> {
         )
     })?;
     let names = gradescope_names(dir)?;
+    let export = dir.join(METADATA).is_file();
     let mut students: Vec<Student> = Vec::new();
     for entry in entries {
         let entry = entry?;
@@ -81,8 +85,13 @@ pub fn students(dir: &Path) -> Result<Vec<Student>> {
         if !entry.file_type()?.is_dir() || id.starts_with('.') {
             continue;
         }
+        let name = match names.get(&id) {
+            Some(n) => Some(n.clone()),
+            None if !export => Some(id.clone()),
+            None => None,
+        };
         students.push(Student {
-            name: names.get(&id).cloned(),
+            name,
             id,
             upload: entry.path(),
         });
@@ -94,9 +103,12 @@ pub fn students(dir: &Path) -> Result<Vec<Student>> {
     Ok(students)
 }
 
+/// Gradescope's export metadata, beside the submission folders.
+const METADATA: &str = "submission_metadata.yml";
+
 /// Submitter names by submission folder, from Gradescope's export metadata.
 fn gradescope_names(dir: &Path) -> Result<BTreeMap<String, String>> {
-    let path = dir.join("submission_metadata.yml");
+    let path = dir.join(METADATA);
     let Ok(text) = std::fs::read_to_string(&path) else {
         return Ok(BTreeMap::new());
     };
@@ -219,13 +231,18 @@ fn grade_one(grader: &Grader, student: &Student, out: &Path, lab_key: &str) -> R
     let dir = out.join(&student.id);
     let key = content_key(&student.upload, lab_key);
     let results_path = dir.join("results.json");
+    std::fs::create_dir_all(&dir)?;
+    // Written even when the grading is skipped: names are not part of the key.
+    let name_path = dir.join(crate::gradebook::NAME_FILE);
+    match &student.name {
+        Some(name) => std::fs::write(&name_path, name)?,
+        None => {
+            let _ = std::fs::remove_file(&name_path);
+        }
+    }
     if std::fs::read_to_string(dir.join(KEY_FILE)).is_ok_and(|k| k == key) && results_path.is_file()
     {
         return Ok(None);
-    }
-    std::fs::create_dir_all(&dir)?;
-    if let Some(name) = &student.name {
-        std::fs::write(dir.join(crate::gradebook::NAME_FILE), name)?;
     }
     let results = match grader.grade(&student.upload) {
         Ok(r) => r,
@@ -290,5 +307,57 @@ impl Progress {
         if let Some(bar) = &self.bar {
             bar.finish();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(dir: &Path) -> Vec<(String, Option<String>)> {
+        students(dir)
+            .unwrap()
+            .into_iter()
+            .map(|s| (s.id, s.name))
+            .collect()
+    }
+
+    #[test]
+    fn a_folder_per_student_names_each_student_by_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        for who in ["bob", "alice", ".hidden"] {
+            std::fs::create_dir(dir.path().join(who)).unwrap();
+        }
+        std::fs::write(dir.path().join("notes.txt"), "not a student").unwrap();
+        assert_eq!(
+            names(dir.path()),
+            [
+                ("alice".to_string(), Some("alice".to_string())),
+                ("bob".to_string(), Some("bob".to_string()))
+            ]
+        );
+    }
+
+    #[test]
+    fn an_export_names_students_from_its_metadata_only() {
+        let dir = tempfile::tempdir().unwrap();
+        for who in ["submission_1", "submission_2"] {
+            std::fs::create_dir(dir.path().join(who)).unwrap();
+        }
+        std::fs::write(
+            dir.path().join(METADATA),
+            "submission_1:\n  :submitters:\n  - :name: Ada Lovelace\n  - :name: Alan Turing\n",
+        )
+        .unwrap();
+        assert_eq!(
+            names(dir.path()),
+            [
+                (
+                    "submission_1".to_string(),
+                    Some("Ada Lovelace & Alan Turing".to_string())
+                ),
+                ("submission_2".to_string(), None)
+            ]
+        );
     }
 }
