@@ -8,20 +8,28 @@
 //!
 //! Both are pure: they format a [`Results`] and print or write nothing.
 
-use crate::results::{round_score, Results, TestResult};
+use crate::gradebook::status;
+use crate::report::clip_words;
+use crate::results::{round_score, Results, Status, TestResult};
 use std::fmt::Write;
 
 /// GitHub shows at most 10 error annotations per step; compile errors come first.
 const MAX_COMPILE_ERRORS: usize = 10;
-/// Feedback in the summary table is cut to this many characters.
+/// A compile error's annotation quotes at most this many lines of its diagnostic.
+const MAX_ERROR_LINES: usize = 16;
+/// Feedback in the summary table is cut (between words) to this many characters.
 const FEEDBACK_CHARS: usize = 120;
 
 /// Workflow commands, one per line: the compile errors found in `results.output`
-/// at their place, each failed test on `student_file` (the student's file as the
-/// repository has it), then the score as a notice.
+/// at their place, each with its diagnostic; then each failed test on
+/// `student_file` (the student's file as the repository has it), at the line
+/// its feedback names in that file (a panic's place) when it names one; or, for
+/// a submission that was not run, one annotation saying why; then the score as
+/// a notice.
 pub fn annotations(results: &Results, student_file: &str) -> String {
     let mut out = String::new();
-    for e in compile_errors(&results.output) {
+    let errors = compile_errors(&results.output);
+    for e in &errors {
         let file = in_repository(&e.path, student_file);
         let _ = writeln!(
             out,
@@ -29,24 +37,52 @@ pub fn annotations(results: &Results, student_file: &str) -> String {
             property(file),
             e.line,
             e.col,
-            message(&e.message)
+            message(&e.text)
         );
     }
-    for t in results.tests.iter().filter(|t| t.status != "passed") {
+    if status(results) != Status::Graded {
+        // Every test says the same "Not graded"; it is said once, and the
+        // compiler's text, unless already annotated at its place, comes with it.
+        let mut text = not_graded_reason(results);
+        let details = results
+            .output
+            .split_once('\n')
+            .map_or("", |(_, rest)| rest.trim());
+        if errors.is_empty() && !details.is_empty() {
+            text.push_str("\n\n");
+            text.push_str(details);
+        }
         let title = format!(
-            "{} {} ({}/{})",
-            t.number,
-            t.name,
-            points(t.score),
-            points(t.max_score)
+            "not graded ({}/{})",
+            points(results.score),
+            points(results.max_score())
         );
         let _ = writeln!(
             out,
             "::error file={},title={}::{}",
             property(student_file),
             property(&title),
-            message(feedback(t))
+            message(&text)
         );
+    } else {
+        for t in results.tests.iter().filter(|t| t.status != "passed") {
+            let title = format!(
+                "{} {} ({}/{})",
+                t.number,
+                t.name,
+                points(t.score),
+                points(t.max_score)
+            );
+            let (text, line) = located_feedback(t, student_file);
+            let line = line.map_or(String::new(), |l| format!(",line={l}"));
+            let _ = writeln!(
+                out,
+                "::error file={}{line},title={}::{}",
+                property(student_file),
+                property(&title),
+                message(&text)
+            );
+        }
     }
     let _ = writeln!(
         out,
@@ -65,14 +101,18 @@ pub fn summary_markdown(results: &Results, title: &str) -> String {
         points(results.score),
         points(results.max_score())
     );
+    let graded = status(results) == Status::Graded;
     if !results.tests.is_empty() {
         out.push_str("| # | test | points | result | feedback |\n");
         out.push_str("|---|------|-------:|:------:|----------|\n");
         for t in &results.tests {
             let (mark, feedback) = if t.status == "passed" {
                 ("✅", String::new())
+            } else if !graded {
+                // Why, once, in the output below.
+                ("❌", "not graded (see the output below)".to_string())
             } else {
-                ("❌", cell(&clip(feedback(t), FEEDBACK_CHARS)))
+                ("❌", cell(&clip_words(feedback(t), FEEDBACK_CHARS)))
             };
             let _ = writeln!(
                 out,
@@ -98,6 +138,17 @@ pub fn summary_markdown(results: &Results, title: &str) -> String {
     out
 }
 
+/// Why nothing was graded, in one sentence: the output's first line, without
+/// the "The compiler says:" that introduces the compiler's text.
+pub(crate) fn not_graded_reason(results: &Results) -> String {
+    let first = results.output.lines().next().unwrap_or("").trim();
+    first
+        .strip_suffix("The compiler says:")
+        .unwrap_or(first)
+        .trim_end()
+        .to_string()
+}
+
 /// A compiler error with a place, from rustc's human-readable diagnostics.
 #[derive(Debug, PartialEq)]
 struct CompileError {
@@ -105,6 +156,8 @@ struct CompileError {
     line: u32,
     col: u32,
     message: String,
+    /// The whole diagnostic, from `error…` to the blank line that ends it.
+    text: String,
 }
 
 /// The distinct errors (`error[E…]: msg` or `error: msg` directly followed by
@@ -112,14 +165,14 @@ struct CompileError {
 /// files outside the student's crate (absolute paths: the grader's own probe)
 /// are left out.
 fn compile_errors(output: &str) -> Vec<CompileError> {
-    let mut found = Vec::new();
-    let mut lines = output.lines().peekable();
-    while let Some(line) = lines.next() {
+    let mut found: Vec<CompileError> = Vec::new();
+    let all: Vec<&str> = output.lines().collect();
+    for (k, line) in all.iter().enumerate() {
         let Some(message) = error_message(line.trim_start()) else {
             continue;
         };
-        let place = lines
-            .peek()
+        let place = all
+            .get(k + 1)
             .and_then(|l| l.trim_start().strip_prefix("--> "));
         let Some(mut parts) = place.map(|p| p.trim_end().rsplitn(3, ':')) else {
             continue;
@@ -133,13 +186,26 @@ fn compile_errors(output: &str) -> Vec<CompileError> {
         if path.starts_with('/') {
             continue;
         }
+        let block: Vec<&str> = all[k..]
+            .iter()
+            .take_while(|l| !l.trim().is_empty())
+            .copied()
+            .collect();
+        let mut text = block[..block.len().min(MAX_ERROR_LINES)].join("\n");
+        if block.len() > MAX_ERROR_LINES {
+            text.push_str("\n...");
+        }
         let e = CompileError {
             path: path.to_string(),
             line,
             col,
             message: message.to_string(),
+            text,
         };
-        if !found.contains(&e) {
+        let same = |f: &CompileError| {
+            (&f.path, f.line, f.col, &f.message) == (&e.path, e.line, e.col, &e.message)
+        };
+        if !found.iter().any(same) {
             found.push(e);
             if found.len() == MAX_COMPILE_ERRORS {
                 break;
@@ -179,6 +245,42 @@ fn feedback(t: &TestResult) -> &str {
         .unwrap_or("")
 }
 
+/// A failed test's annotation: its [`feedback`] and the line of the student's
+/// file that feedback names. When the first failure names no line but another
+/// failed case does (a panic), that case's line is added and its line used.
+fn located_feedback(t: &TestResult, student_file: &str) -> (String, Option<u32>) {
+    let first = feedback(t);
+    if let Some(line) = student_line(first, student_file) {
+        return (first.to_string(), Some(line));
+    }
+    let other = t
+        .output
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with('✗'))
+        .find_map(|l| student_line(l, student_file).map(|n| (l, n)));
+    match other {
+        Some((l, n)) => (format!("{first}\n{l}"), Some(n)),
+        None => (first.to_string(), None),
+    }
+}
+
+/// The line of the student's file that `text` names as `PATH:LINE[:COL]`
+/// (a relative path ending in the student file's name): the last one named,
+/// since a panic's place ends its message.
+fn student_line(text: &str, student_file: &str) -> Option<u32> {
+    let name = student_file.rsplit('/').next()?;
+    text.split(|c: char| c.is_whitespace() || "()[]{},;'\"`".contains(c))
+        .rev()
+        .find_map(|token| {
+            let mut parts = token.trim_end_matches(['.', ':']).split(':');
+            let path = parts.next()?;
+            let line: u32 = parts.next()?.parse().ok()?;
+            let named = path.rsplit('/').next() == Some(name);
+            (named && !path.starts_with('/') && line > 0).then_some(line)
+        })
+}
+
 /// Points as stored (to 1/10000): `2.5`, `10`, never `-0`.
 fn points(x: f64) -> String {
     (round_score(x) + 0.0).to_string()
@@ -197,7 +299,7 @@ fn property(s: &str) -> String {
 }
 
 /// Text for a Markdown table cell: one line, Markdown and HTML shown literally.
-fn cell(s: &str) -> String {
+pub(crate) fn cell(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -210,14 +312,6 @@ fn cell(s: &str) -> String {
         }
     }
     out
-}
-
-fn clip(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_string()
-    } else {
-        s.chars().take(n - 1).collect::<String>() + "…"
-    }
 }
 
 #[cfg(test)]
@@ -256,6 +350,7 @@ mod tests {
         for t in &mut r.tests {
             t.output = format!("Not graded: {first}");
         }
+        r.extra_data.status = Some(Status::DidNotCompile);
         r
     }
 
@@ -372,20 +467,127 @@ error: could not compile `lab1` (lib) due to 3 previous errors";
     #[test]
     fn annotations_for_a_compile_failure() {
         let r = not_compiling("lab1/src/lib.rs", DIAGNOSTICS);
-        let not_graded = "Not graded: Your lab1/src/lib.rs does not compile, so nothing could be \
-                          graded. The compiler says:";
+        let out = annotations(&r, "lab1/src/lib.rs");
+        assert_eq!(
+            out,
+            "::error file=lab1/src/lib.rs,line=12,col=5,title=compile error::\
+             error[E0308]: mismatched types%0A  --> src/lib.rs:12:5%0A   |%0A\
+             11 | pub fn relu(x: f64) -> f64 {%0A   |                        --- expected `f64` \
+             because of return type%0A12 |     x > 0.0%0A   |     ^^^^^^^ expected `f64`, found `bool`\n\
+             ::error file=src/layers/dense.rs,line=3,col=9,title=compile error::\
+             error: expected one of `,`, `:`, or `}`, found `x`%0A --> src/layers/dense.rs:3:9%0A  |%0A\
+             3 |     let x%0A  |         ^ expected one of `,`, `:`, or `}`\n\
+             ::error file=lab1/src/lib.rs,line=120,col=17,title=compile error::\
+             error[E0425]: cannot find value `y` in this scope%0A   --> src/lib.rs:120:17%0A    |%0A\
+             120 |     let z = y;%0A    |             ^ not found in this scope\n\
+             ::error file=lab1/src/lib.rs,title=not graded (0/10)::\
+             Your lab1/src/lib.rs does not compile, so nothing could be graded.\n\
+             ::notice title=grade::Score 0 / 10\n"
+        );
+        // Each diagnostic once; no "The compiler says:" left hanging, per test or at all.
+        assert_eq!(out.matches("mismatched types").count(), 1);
+        assert!(!out.contains("The compiler says"));
+        assert!(!out.contains("title=1 relu"), "no annotation per test");
+    }
+
+    #[test]
+    fn a_failure_without_a_located_error_is_one_annotation_with_the_text() {
+        // An API mismatch: the errors are in the grader's probe (absolute paths).
+        let diagnostics = "error[E0425]: cannot find function `relu` in module `student`\n  \
+                           --> /tmp/grade-x/src/adapter.rs:4:1\n\nerror: aborting";
+        let mut r = not_compiling("src/lib.rs", diagnostics);
+        r.output = r
+            .output
+            .replace("does not compile", "compiles, but it does not provide");
+        let out = annotations(&r, "src/lib.rs");
+        let errors: Vec<&str> = out.lines().filter(|l| l.starts_with("::error")).collect();
+        assert_eq!(errors.len(), 1, "{out}");
+        assert!(
+            errors[0].starts_with(
+                "::error file=src/lib.rs,title=not graded (0/10)::Your src/lib.rs compiles, but it \
+                 does not provide, so nothing could be graded.%0A%0Aerror[E0425]: cannot find \
+                 function `relu`"
+            ),
+            "{out}"
+        );
+        assert_eq!(out.matches("cannot find function").count(), 1);
+
+        let mut missing = results(
+            "no lib.rs found in the submission (looked for src/lib.rs)",
+            vec![test(
+                "1",
+                "relu",
+                0.0,
+                4.0,
+                "Not graded: no lib.rs found in the submission",
+            )],
+        );
+        missing.extra_data.status = Some(Status::NoFileFound);
+        assert_eq!(
+            annotations(&missing, "src/lib.rs"),
+            "::error file=src/lib.rs,title=not graded (0/4)::no lib.rs found in the submission \
+             (looked for src/lib.rs)\n::notice title=grade::Score 0 / 4\n"
+        );
+    }
+
+    #[test]
+    fn failed_tests_are_annotated_at_the_student_line_they_name() {
+        let r = results(
+            "",
+            vec![
+                test(
+                    "1",
+                    "forward",
+                    0.0,
+                    5.0,
+                    "0 of 2 cases passed.\n✗ case a (x): panicked: index out of bounds: the len \
+                     is 2 but the index is 2 at src/lib.rs:34\n✗ hidden case 2: panicked at src/lib.rs:40",
+                ),
+                test(
+                    "2",
+                    "cost",
+                    0.0,
+                    5.0,
+                    "0 of 2 cases passed.\n✗ case a (x): value: expected 1, got 2\n\
+                     ✗ case b (y): panicked: boom at src/lib.rs:34",
+                ),
+                test(
+                    "3",
+                    "train",
+                    0.0,
+                    5.0,
+                    "✗ case a (x): not implemented yet (todo!() reached at src/lib.rs:76)",
+                ),
+                test(
+                    "4",
+                    "other files",
+                    0.0,
+                    5.0,
+                    "✗ case a (x): panicked: bad at src/network.rs:9\n\
+                     ✗ case b (y): panicked at /home/u/.cargo/ndarray/src/lib.rs:12",
+                ),
+            ],
+        );
         assert_eq!(
             annotations(&r, "lab1/src/lib.rs"),
-            format!(
-                "::error file=lab1/src/lib.rs,line=12,col=5,title=compile error::mismatched types\n\
-                 ::error file=src/layers/dense.rs,line=3,col=9,title=compile error::\
-                 expected one of `,`, `:`, or `}}`, found `x`\n\
-                 ::error file=lab1/src/lib.rs,line=120,col=17,title=compile error::\
-                 cannot find value `y` in this scope\n\
-                 ::error file=lab1/src/lib.rs,title=1 relu (0/4)::{not_graded}\n\
-                 ::error file=lab1/src/lib.rs,title=2 forward (0/6)::{not_graded}\n\
-                 ::notice title=grade::Score 0 / 10\n"
-            )
+            "::error file=lab1/src/lib.rs,line=34,title=1 forward (0/5)::✗ case a (x): panicked: \
+             index out of bounds: the len is 2 but the index is 2 at src/lib.rs:34\n\
+             ::error file=lab1/src/lib.rs,line=34,title=2 cost (0/5)::✗ case a (x): value: \
+             expected 1, got 2%0A✗ case b (y): panicked: boom at src/lib.rs:34\n\
+             ::error file=lab1/src/lib.rs,line=76,title=3 train (0/5)::✗ case a (x): not \
+             implemented yet (todo!() reached at src/lib.rs:76)\n\
+             ::error file=lab1/src/lib.rs,title=4 other files (0/5)::✗ case a (x): panicked: bad \
+             at src/network.rs:9\n\
+             ::notice title=grade::Score 0 / 20\n"
+        );
+        assert_eq!(student_line("at src/lib.rs:12:5.", "src/lib.rs"), Some(12));
+        assert_eq!(
+            student_line("lib.rs:3 then src/lib.rs:9", "src/lib.rs"),
+            Some(9)
+        );
+        assert_eq!(
+            student_line("src/lib.rs:0 or src/lib.rs:x", "src/lib.rs"),
+            None
         );
     }
 
@@ -406,12 +608,18 @@ error: could not compile `lab1` (lib) due to 3 previous errors";
     }
 
     #[test]
-    fn summary_cells_are_escaped_and_clipped() {
-        let long = format!("✗ a|b <br> `c` {}", "x".repeat(200));
+    fn summary_cells_are_escaped_and_clipped_between_words() {
+        let long = format!(
+            "✗ a|b <br> `c` expected {}",
+            "2.428414917818207 ".repeat(10)
+        );
         let r = results("", vec![test("1", "sum | max", 0.0, 1.0, &long)]);
         let md = summary_markdown(&r, "Lab");
         let row = md.lines().find(|l| l.starts_with("| 1 ")).unwrap();
-        let clipped = format!("✗ a\\|b \\<br\\> \\`c\\` {}…", "x".repeat(104));
+        let clipped = format!(
+            "✗ a\\|b \\<br\\> \\`c\\` expected {}…",
+            "2.428414917818207 ".repeat(5)
+        );
         assert_eq!(row, format!("| 1 | sum \\| max | 0 / 1 | ❌ | {clipped} |"));
         // No output, no details block.
         assert!(!md.contains("<details>"));
@@ -433,10 +641,8 @@ error: could not compile `lab1` (lib) due to 3 previous errors";
     fn summary_of_a_compile_failure() {
         let md = summary_markdown(&not_compiling("src/lib.rs", DIAGNOSTICS), "Lab 1");
         assert!(md.starts_with("## Lab 1: 0 / 10\n\n"));
-        assert!(md.contains(
-            "| 2 | forward | 0 / 6 | ❌ | Not graded: Your src/lib.rs does not compile, so nothing \
-             could be graded. The compiler says: |\n"
-        ));
+        assert!(md.contains("| 2 | forward | 0 / 6 | ❌ | not graded (see the output below) |\n"));
+        assert_eq!(md.matches("The compiler says:").count(), 1, "{md}");
         assert!(md.contains("error[E0308]: mismatched types\n  --> src/lib.rs:12:5\n"));
     }
 }

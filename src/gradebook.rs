@@ -1,9 +1,12 @@
-//! The class view of a batch: `gradebook.csv` (one row per student, one
-//! column per test), `summary.md` (statistics, pass rates, the most common
-//! failure per test) and `histogram.svg`, built from the per-student
-//! results.json files of one or more output folders (shards).
+//! The class view of a batch: `gradebook.csv` (one row per student: total,
+//! status, one column per test), `summary.md` (statistics, the submissions
+//! that were not graded and why, pass rates, the most common failure per test)
+//! and `histogram.svg`, built from the per-student results.json files of one or
+//! more output folders (shards).
 
-use crate::results::Results;
+use crate::github::cell;
+use crate::report::clip_words;
+use crate::results::{Results, Status};
 use anyhow::{bail, Context, Result};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -35,7 +38,10 @@ pub fn collect(dirs: &[&Path]) -> Result<Vec<Row>> {
             let text = std::fs::read_to_string(&path)?;
             let results: Results = serde_json::from_str(&text)
                 .with_context(|| format!("{} is not a results.json", path.display()))?;
-            let name = std::fs::read_to_string(entry.path().join(NAME_FILE)).ok();
+            let name = std::fs::read_to_string(entry.path().join(NAME_FILE))
+                .ok()
+                .map(|n| n.trim().to_string())
+                .filter(|n| !n.is_empty());
             if rows.insert(student.clone(), (name, results)).is_some() {
                 bail!("{student} appears in two batch outputs; shards must not overlap");
             }
@@ -60,6 +66,36 @@ fn test_names(rows: &[Row]) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// What became of a submission: results.json's `extra_data.status`, or, in a
+/// results.json written before that field existed, what its texts say.
+pub fn status(results: &Results) -> Status {
+    if let Some(status) = results.extra_data.status {
+        return status;
+    }
+    let output = &results.output;
+    if output.starts_with(GRADER_FAILURE_PREFIX) || results.tests.is_empty() {
+        Status::GraderFailure
+    } else if results
+        .tests
+        .iter()
+        .all(|t| t.output.starts_with("Not graded: "))
+    {
+        if output.contains(" does not compile, so nothing could be graded")
+            || output.contains("does not provide what the grader calls")
+        {
+            Status::DidNotCompile
+        } else {
+            Status::NoFileFound
+        }
+    } else {
+        Status::Graded
+    }
+}
+
+/// How `Results::grader_failure` starts its output.
+const GRADER_FAILURE_PREFIX: &str =
+    "The autograder could not grade this submission (not your fault): ";
+
 pub fn csv(rows: &[Row]) -> Result<String> {
     let names = test_names(rows);
     let mut out = csv::Writer::from_writer(Vec::new());
@@ -67,6 +103,7 @@ pub fn csv(rows: &[Row]) -> Result<String> {
         "student".to_string(),
         "name".to_string(),
         "total".to_string(),
+        "status".to_string(),
     ];
     header.extend(names.iter().cloned());
     out.write_record(&header)?;
@@ -75,6 +112,7 @@ pub fn csv(rows: &[Row]) -> Result<String> {
             row.student.clone(),
             row.name.clone().unwrap_or_default(),
             number(row.results.score),
+            status(&row.results).as_str().to_string(),
         ];
         for name in &names {
             let cell = row
@@ -104,13 +142,68 @@ pub fn median(sorted: &[f64]) -> f64 {
     }
 }
 
-/// Scores per bucket of `width` points, from 0 to `max` (the top bucket includes `max`).
-pub fn buckets(scores: &[f64], max: f64, width: f64) -> Vec<(f64, usize)> {
+/// One bar of the distribution: the scores from `low` up to but not including
+/// `high`, or, for the last bar, the scores at full marks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bin {
+    pub low: f64,
+    pub high: f64,
+    pub full_marks: bool,
+    pub count: usize,
+}
+
+impl Bin {
+    /// For the summary's table: "90 to under 100", "100 (full marks)".
+    fn label(&self) -> String {
+        if self.full_marks {
+            format!("{} (full marks)", number(self.low))
+        } else {
+            format!("{} to under {}", number(self.low), number(self.high))
+        }
+    }
+
+    /// Under the histogram's bar: "90–100", "100".
+    fn short_label(&self) -> String {
+        if self.full_marks {
+            number(self.low)
+        } else {
+            format!("{}–{}", number(self.low), number(self.high))
+        }
+    }
+}
+
+/// Scores in bins of `width` points from 0 up to (not including) `max`, then
+/// a bin of its own for full marks (`max`), so that 100 is not lost among 90s.
+pub fn buckets(scores: &[f64], max: f64, width: f64) -> Vec<Bin> {
     let count = ((max / width).ceil() as usize).max(1);
-    let mut out: Vec<(f64, usize)> = (0..count).map(|k| (k as f64 * width, 0)).collect();
+    let mut out: Vec<Bin> = (0..count)
+        .map(|k| Bin {
+            low: k as f64 * width,
+            high: if max > 0.0 {
+                ((k + 1) as f64 * width).min(max)
+            } else {
+                width
+            },
+            full_marks: false,
+            count: 0,
+        })
+        .collect();
+    if max > 0.0 {
+        out.push(Bin {
+            low: max,
+            high: max,
+            full_marks: true,
+            count: 0,
+        });
+    }
     for &s in scores {
-        let k = ((s / width).floor() as usize).min(count - 1);
-        out[k].1 += 1;
+        // Scores are stored to 1/10000 of a point; the maximum is a plain sum.
+        let k = if max > 0.0 && s >= max - 1e-9 {
+            count
+        } else {
+            ((s / width).floor().max(0.0) as usize).min(count - 1)
+        };
+        out[k].count += 1;
     }
     out
 }
@@ -124,7 +217,45 @@ fn failure_message(output: &str) -> Option<String> {
         Some(at) => &text[at + 3..],
         None => text.split_once(": ").map_or(text, |(_, m)| m),
     };
-    Some(message.chars().take(100).collect())
+    Some(clip_words(message, FAILURE_CHARS))
+}
+
+/// Failure texts in the summary are cut (between words) to this many characters.
+const FAILURE_CHARS: usize = 100;
+
+/// Why a submission was not graded, in one line for the summary.
+fn reason(results: &Results, status: Status) -> String {
+    let output = results.output.trim();
+    let first = output.lines().next().unwrap_or("");
+    let text = match status {
+        Status::Graded => String::new(),
+        Status::DidNotCompile => first_compile_error(output).unwrap_or_else(|| first.to_string()),
+        Status::GraderFailure => first
+            .strip_prefix(GRADER_FAILURE_PREFIX)
+            .map(|cause| cause.trim_end_matches(" Please tell course staff."))
+            .unwrap_or(first)
+            .to_string(),
+        Status::NoFileFound => first.to_string(),
+    };
+    clip_words(&text, REASON_CHARS)
+}
+
+/// Reasons in the summary are cut (between words) to this many characters.
+const REASON_CHARS: usize = 140;
+
+/// `error[E0308]: mismatched types (src/lib.rs:12:5)`: the compiler's first
+/// error, with its place when that is in the student's crate.
+fn first_compile_error(output: &str) -> Option<String> {
+    let mut lines = output.lines().map(str::trim);
+    let error = lines.find(|l| l.starts_with("error"))?;
+    let place = lines
+        .next()
+        .and_then(|l| l.strip_prefix("--> "))
+        .filter(|p| !p.starts_with('/'));
+    Some(match place {
+        Some(p) => format!("{error} ({p})"),
+        None => error.to_string(),
+    })
 }
 
 pub fn summary_markdown(rows: &[Row], title: &str) -> String {
@@ -145,14 +276,39 @@ pub fn summary_markdown(rows: &[Row], title: &str) -> String {
         number(scores.last().copied().unwrap_or(0.0)),
         number(max)
     ));
+    let ungraded: Vec<(&Row, Status)> = rows
+        .iter()
+        .map(|r| (r, status(&r.results)))
+        .filter(|(_, s)| *s != Status::Graded)
+        .collect();
+    md.push_str("## Not graded\n\n");
+    if ungraded.is_empty() {
+        md.push_str(&format!(
+            "Every submission was graded ({}).\n\n",
+            rows.len()
+        ));
+    } else {
+        md.push_str(&format!(
+            "{} of {} submissions could not be graded; they count as 0 below.\n\n\
+             | student | name | status | reason |\n| --- | --- | --- | --- |\n",
+            ungraded.len(),
+            rows.len()
+        ));
+        for (row, status) in &ungraded {
+            md.push_str(&format!(
+                "| {} | {} | {} | {} |\n",
+                cell(&row.student),
+                cell(row.name.as_deref().unwrap_or("")),
+                status.as_str(),
+                cell(&reason(&row.results, *status))
+            ));
+        }
+        md.push('\n');
+    }
     md.push_str("![score histogram](histogram.svg)\n\n## Distribution\n\n| score | students |\n| --- | --- |\n");
     let width = (max / 10.0).max(1.0);
-    for (low, n) in buckets(&scores, max, width) {
-        md.push_str(&format!(
-            "| {}–{} | {n} |\n",
-            number(low),
-            number((low + width).min(max))
-        ));
+    for bin in buckets(&scores, max, width) {
+        md.push_str(&format!("| {} | {} |\n", bin.label(), bin.count));
     }
     md.push_str("\n## Tests\n\n| test | passed | most common failure |\n| --- | --- | --- |\n");
     for name in test_names(rows) {
@@ -170,9 +326,7 @@ pub fn summary_markdown(rows: &[Row], title: &str) -> String {
         let common = failures
             .iter()
             .max_by_key(|(m, n)| (**n, std::cmp::Reverse((*m).clone())))
-            .map_or(String::new(), |(m, n)| {
-                format!("{} ({n}×)", m.replace('|', "\\|"))
-            });
+            .map_or(String::new(), |(m, n)| format!("{} ({n}×)", cell(m)));
         md.push_str(&format!(
             "| {name} | {passed}/{} ({:.0}%) | {common} |\n",
             rows.len(),
@@ -182,7 +336,21 @@ pub fn summary_markdown(rows: &[Row], title: &str) -> String {
     md
 }
 
-/// A bar chart of the score distribution, readable in any browser.
+/// A step of 1, 2 or 5 times a power of ten giving at most five steps up to `tallest`.
+fn count_step(tallest: usize) -> usize {
+    let mut step = 1;
+    loop {
+        for k in [1, 2, 5] {
+            if tallest <= 5 * k * step {
+                return k * step;
+            }
+        }
+        step *= 10;
+    }
+}
+
+/// A bar chart of the score distribution, readable in any browser: a y axis
+/// of student counts, and full marks as a bar of its own.
 pub fn histogram_svg(rows: &[Row], title: &str) -> String {
     let scores: Vec<f64> = rows.iter().map(|r| r.results.score).collect();
     let max = rows
@@ -191,9 +359,11 @@ pub fn histogram_svg(rows: &[Row], title: &str) -> String {
         .fold(0.0, f64::max);
     let width_pts = (max / 10.0).max(1.0);
     let bins = buckets(&scores, max, width_pts);
-    let tallest = bins.iter().map(|b| b.1).max().unwrap_or(0).max(1);
-    let (w, h, left, bottom, top) = (640.0, 360.0, 50.0, 40.0, 40.0);
-    let bar_w = (w - left - 20.0) / bins.len() as f64;
+    let tallest = bins.iter().map(|b| b.count).max().unwrap_or(0).max(1);
+    let step = count_step(tallest);
+    let y_max = tallest.div_ceil(step) * step;
+    let (w, h, left, right, bottom, top) = (640.0, 360.0, 56.0, 20.0, 48.0, 40.0);
+    let bar_w = (w - left - right) / bins.len() as f64;
     let mut svg = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" font-family=\"sans-serif\" font-size=\"12\">\n\
          <title>{}</title>\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n\
@@ -204,18 +374,39 @@ pub fn histogram_svg(rows: &[Row], title: &str) -> String {
         rows.len()
     );
     let plot_h = h - top - bottom;
-    for (k, (low, n)) in bins.iter().enumerate() {
-        let bh = plot_h * *n as f64 / tallest as f64;
-        let x = left + k as f64 * bar_w;
-        let y = top + plot_h - bh;
+    let base = top + plot_h;
+    // The y axis: a tick, a label and a grid line at every step of students.
+    for v in (0..=y_max).step_by(step) {
+        let y = base - plot_h * v as f64 / y_max as f64;
         svg.push_str(&format!(
-            "<rect x=\"{:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{bh:.1}\" fill=\"#4e79a7\"><title>{}–{}: {n}</title></rect>\n",
+            "<g class=\"y-tick\"><line x1=\"{left}\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\" stroke=\"#dddddd\"/>\
+             <line x1=\"{:.1}\" y1=\"{y:.1}\" x2=\"{left}\" y2=\"{y:.1}\" stroke=\"black\"/>\
+             <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{v}</text></g>\n",
+            w - right,
+            left - 5.0,
+            left - 8.0,
+            y + 4.0
+        ));
+    }
+    svg.push_str(&format!(
+        "<line x1=\"{left}\" y1=\"{top}\" x2=\"{left}\" y2=\"{base:.1}\" stroke=\"black\"/>\n\
+         <text x=\"14\" y=\"{:.1}\" text-anchor=\"middle\" transform=\"rotate(-90 14 {:.1})\">students</text>\n",
+        top + plot_h / 2.0,
+        top + plot_h / 2.0
+    ));
+    for (k, bin) in bins.iter().enumerate() {
+        let n = bin.count;
+        let bh = plot_h * n as f64 / y_max as f64;
+        let x = left + k as f64 * bar_w;
+        let y = base - bh;
+        let fill = if bin.full_marks { "#59a14f" } else { "#4e79a7" };
+        svg.push_str(&format!(
+            "<rect class=\"bin\" x=\"{:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{bh:.1}\" fill=\"{fill}\"><title>{}: {n}</title></rect>\n",
             x + 2.0,
             bar_w - 4.0,
-            number(*low),
-            number((low + width_pts).min(max))
+            bin.label()
         ));
-        if *n > 0 {
+        if n > 0 {
             svg.push_str(&format!(
                 "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{n}</text>\n",
                 x + bar_w / 2.0,
@@ -223,20 +414,18 @@ pub fn histogram_svg(rows: &[Row], title: &str) -> String {
             ));
         }
         svg.push_str(&format!(
-            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>\n",
+            "<text class=\"x-label\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-size=\"11\">{}</text>\n",
             x + bar_w / 2.0,
-            h - bottom + 16.0,
-            number(*low)
+            base + 16.0,
+            bin.short_label()
         ));
     }
     svg.push_str(&format!(
-        "<line x1=\"{left}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\" stroke=\"black\"/>\n\
-         <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">score (bins of {} points)</text>\n</svg>\n",
-        top + plot_h,
-        w - 20.0,
-        top + plot_h,
-        w / 2.0,
-        h - 6.0,
+        "<line x1=\"{left}\" y1=\"{base:.1}\" x2=\"{:.1}\" y2=\"{base:.1}\" stroke=\"black\"/>\n\
+         <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">score (bins of {} points, upper end excluded; last bar: full marks)</text>\n</svg>\n",
+        w - right,
+        left + (w - left - right) / 2.0,
+        h - 8.0,
         number(width_pts)
     ));
     svg
@@ -261,6 +450,7 @@ pub fn write_all(rows: &[Row], out: &Path, title: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::results::sample::{results, test};
 
     #[test]
     fn median_of_odd_and_even_counts() {
@@ -270,12 +460,180 @@ mod tests {
     }
 
     #[test]
-    fn buckets_put_the_maximum_in_the_top_bin() {
-        let b = buckets(&[0.0, 9.99, 10.0, 100.0, 95.0], 100.0, 10.0);
-        assert_eq!(b.len(), 10);
-        assert_eq!(b[0], (0.0, 2));
-        assert_eq!(b[1], (10.0, 1));
-        assert_eq!(b[9], (90.0, 2));
+    fn full_marks_have_a_bin_of_their_own() {
+        let b = buckets(&[0.0, 9.99, 10.0, 100.0, 95.0, 99.9999], 100.0, 10.0);
+        assert_eq!(b.len(), 11);
+        let counts: Vec<usize> = b.iter().map(|b| b.count).collect();
+        assert_eq!(counts, [2, 1, 0, 0, 0, 0, 0, 0, 0, 2, 1]);
+        assert_eq!((b[9].low, b[9].high, b[9].full_marks), (90.0, 100.0, false));
+        assert_eq!((b[10].low, b[10].full_marks), (100.0, true));
+        assert_eq!(b[9].label(), "90 to under 100");
+        assert_eq!(b[10].label(), "100 (full marks)");
+        // A class whose only rows are grader failures (no tests, max 0).
+        let none = buckets(&[0.0, 0.0], 0.0, 1.0);
+        assert_eq!(none.len(), 1);
+        assert_eq!((none[0].count, none[0].full_marks), (2, false));
+    }
+
+    #[test]
+    fn count_steps_are_round() {
+        let steps: Vec<usize> = [1, 5, 6, 10, 11, 23, 60, 240].map(count_step).to_vec();
+        assert_eq!(steps, [1, 1, 2, 2, 5, 5, 20, 50]);
+    }
+
+    fn row(student: &str, results: Results) -> Row {
+        Row {
+            student: student.into(),
+            name: Some(format!("Name of {student}")),
+            results,
+        }
+    }
+
+    fn class() -> Vec<Row> {
+        let t = |n: &str, score: f64, out: &str| test(n, n, score, 50.0, out);
+        let mut failing = vec![];
+        for k in 0..7 {
+            failing.push(row(
+                &format!("s{k}"),
+                results(
+                    "",
+                    vec![t("a", 50.0, ""), t("b", 20.0, "✗ case x (y): wrong")],
+                ),
+            ));
+        }
+        failing.push(row(
+            "top",
+            results("", vec![t("a", 50.0, ""), t("b", 50.0, "")]),
+        ));
+        failing
+    }
+
+    #[test]
+    fn histogram_has_a_y_axis_of_counts_and_a_full_marks_bar() {
+        let svg = histogram_svg(&class(), "Lab <1>");
+        let doc = roxmltree::Document::parse(&svg).expect("well-formed");
+        let classed = |c: &str| {
+            doc.descendants()
+                .filter(|n| n.attribute("class") == Some(c))
+                .collect::<Vec<_>>()
+        };
+        // 7 students in the tallest bin: ticks 0, 2, 4, 6, 8.
+        let ticks: Vec<&str> = classed("y-tick")
+            .iter()
+            .map(|g| {
+                g.descendants()
+                    .find(|n| n.has_tag_name("text"))
+                    .unwrap()
+                    .text()
+                    .unwrap()
+            })
+            .collect();
+        assert_eq!(ticks, ["0", "2", "4", "6", "8"]);
+        let bars = classed("bin");
+        assert_eq!(bars.len(), 11);
+        let height = |n: &roxmltree::Node| n.attribute("height").unwrap().parse::<f64>().unwrap();
+        // 70 of 100 is bin 70–80 (7 students); 100 is the last bar (1 student).
+        assert!((height(&bars[7]) / height(&bars[10]) - 7.0).abs() < 0.01);
+        assert_eq!(height(&bars[9]), 0.0);
+        let labels: Vec<&str> = classed("x-label")
+            .iter()
+            .map(|n| n.text().unwrap())
+            .collect();
+        assert_eq!(labels[9], "90–100");
+        assert_eq!(labels[10], "100");
+        assert!(svg.contains("Lab &lt;1&gt;"));
+    }
+
+    #[test]
+    fn status_comes_from_extra_data_or_from_older_texts() {
+        let mut r = results("Graded src/lib.rs.", vec![test("1", "a", 1.0, 1.0, "")]);
+        assert_eq!(status(&r), Status::Graded);
+        r.extra_data.status = Some(Status::NoFileFound);
+        assert_eq!(status(&r), Status::NoFileFound);
+        // results.json from before extra_data.status:
+        r.extra_data.status = None;
+        assert_eq!(status(&r), Status::Graded);
+        r.tests[0].output = "Not graded: Your src/lib.rs does not compile, so nothing could                              be graded. The compiler says:"
+            .into();
+        r.output = "Your src/lib.rs does not compile, so nothing could be graded. The compiler                     says:\n\nerror: x"
+            .into();
+        assert_eq!(status(&r), Status::DidNotCompile);
+        r.output = "no lib.rs found in the submission".into();
+        r.tests[0].output = "Not graded: no lib.rs found in the submission".into();
+        assert_eq!(status(&r), Status::NoFileFound);
+        let mut failed = Results::grader_failure("disk full");
+        assert_eq!(status(&failed), Status::GraderFailure);
+        failed.extra_data.status = None;
+        assert_eq!(status(&failed), Status::GraderFailure);
+    }
+
+    #[test]
+    fn the_summary_lists_ungraded_submissions_with_status_and_reason() {
+        let mut rows = class();
+        let mut broken = results(
+            "Your src/lib.rs does not compile, so nothing could be graded. The compiler says:\n\n\
+             error[E0308]: mismatched types\n  --> src/lib.rs:12:5\n   |\n12 |     x > 0.0 |",
+            vec![
+                test("a", "a", 0.0, 50.0, "Not graded: x"),
+                test("b", "b", 0.0, 50.0, "Not graded: x"),
+            ],
+        );
+        broken.extra_data.status = Some(Status::DidNotCompile);
+        rows.push(row("zed|x", broken));
+        rows.push(row(
+            "ghost",
+            Results::grader_failure("cannot create a working folder"),
+        ));
+        let md = summary_markdown(&rows, "Lab");
+        assert!(
+            md.contains("2 of 10 submissions could not be graded"),
+            "{md}"
+        );
+        assert!(
+            md.contains(
+                "| zed\\|x | Name of zed\\|x | did not compile | error\\[E0308\\]: mismatched types \
+                 (src/lib.rs:12:5) |\n"
+            ),
+            "{md}"
+        );
+        assert!(
+            md.contains(
+                "| ghost | Name of ghost | grader failure | cannot create a working folder. |\n"
+            ),
+            "{md}"
+        );
+        assert!(
+            !md.contains("| s1 |"),
+            "graded students are not listed: {md}"
+        );
+        assert!(md.contains("| 100 (full marks) | 1 |\n"), "{md}");
+        assert!(md.contains("| 70 to under 80 | 7 |\n"), "{md}");
+        let csv = csv(&rows).unwrap();
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(lines[0], "student,name,total,status,a,b");
+        assert_eq!(lines[1], "s0,Name of s0,70,graded,50,20");
+        assert_eq!(lines[9], "zed|x,Name of zed|x,0,did not compile,0,0");
+        assert_eq!(lines[10], "ghost,Name of ghost,0,grader failure,,");
+        let every = summary_markdown(&class(), "Lab");
+        assert!(
+            every.contains("Every submission was graded (8)."),
+            "{every}"
+        );
+    }
+
+    #[test]
+    fn summary_failures_are_cut_between_words() {
+        let long = format!(
+            "✗ case x (y): value: expected {}, got 4.85",
+            "2.428414917818207 ".repeat(8)
+        );
+        let rows = vec![row("a", results("", vec![test("1", "t", 0.0, 1.0, &long)]))];
+        let md = summary_markdown(&rows, "Lab");
+        let line = md.lines().find(|l| l.starts_with("| t |")).unwrap();
+        assert!(
+            line.ends_with("2.428414917818207 … (1×) |"),
+            "cut mid-number or without an ellipsis: {line}"
+        );
     }
 
     #[test]

@@ -7,20 +7,33 @@
 //! `<system-out>`). Points are `<property>`s (`score`,
 //! `max_score`) on each test case and on the suite; the submission's overall output
 //! (build errors, notices) is the suite's `<system-out>`.
+//!
+//! A submission that was not run fails every test with one line saying why. When
+//! it did not compile, the compiler's text is said once, in a first test case
+//! named `compile` (CI views show test cases, not always the suite's output),
+//! instead of in the suite's `<system-out>`.
 
-use crate::results::{round_score, Results};
+use crate::gradebook::status;
+use crate::results::{round_score, Results, Status};
 use std::fmt::Write;
+
+/// The test case holding a compile failure's text.
+pub const COMPILE_CASE: &str = "compile";
 
 /// The JUnit XML document for `results`, its suite and test classes named `suite_name`.
 pub fn junit(results: &Results, suite_name: &str) -> String {
+    let status = status(results);
+    let not_run = status != Status::Graded;
+    let compile_case = status == Status::DidNotCompile;
     let failures = results
         .tests
         .iter()
         .filter(|t| t.status != "passed")
-        .count();
+        .count()
+        + usize::from(compile_case);
     let (suite, tests, time) = (
         attr(suite_name),
-        results.tests.len(),
+        results.tests.len() + usize::from(compile_case),
         results.execution_time,
     );
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
@@ -33,6 +46,16 @@ pub fn junit(results: &Results, suite_name: &str) -> String {
         "  <testsuite name=\"{suite}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\" time=\"{time}\">"
     );
     properties(&mut out, "    ", results.score, results.max_score());
+    let reason = crate::github::not_graded_reason(results);
+    if compile_case {
+        let _ = writeln!(
+            out,
+            "    <testcase name=\"{COMPILE_CASE}\" classname=\"{suite}\" time=\"{time}\">\n      \
+             <failure message=\"{}\" type=\"compile error\">{}</failure>\n    </testcase>",
+            attr(&reason),
+            text(results.output.trim_end())
+        );
+    }
     for t in &results.tests {
         let _ = writeln!(
             out,
@@ -41,7 +64,24 @@ pub fn junit(results: &Results, suite_name: &str) -> String {
             t.execution_time
         );
         properties(&mut out, "      ", t.score, t.max_score);
-        if t.status != "passed" {
+        if t.status != "passed" && not_run {
+            // The same line for every test; the details are said once.
+            let message = format!("Not graded: {reason}");
+            let body = if compile_case {
+                format!(
+                    "{message}\nThe compiler's messages are in the test case \"{COMPILE_CASE}\"."
+                )
+            } else {
+                message.clone()
+            };
+            let _ = writeln!(
+                out,
+                "      <failure message=\"{}\" type=\"{}\">{}</failure>",
+                attr(&message),
+                attr(&t.status),
+                text(&body)
+            );
+        } else if t.status != "passed" {
             let first = t.output.lines().next().unwrap_or("");
             let _ = writeln!(
                 out,
@@ -55,7 +95,7 @@ pub fn junit(results: &Results, suite_name: &str) -> String {
         }
         out.push_str("    </testcase>\n");
     }
-    if !results.output.is_empty() {
+    if !results.output.is_empty() && !compile_case {
         let _ = writeln!(
             out,
             "    <system-out>{}</system-out>",
@@ -260,6 +300,89 @@ mod tests {
             .map(|n| (n.parent_element().unwrap().tag_name().name(), n.text()))
             .collect();
         assert_eq!(outs, [("testcase", Some("2 of 2 cases passed."))]);
+    }
+
+    #[test]
+    fn a_compile_failure_is_told_once_in_a_compile_case() {
+        let output = "Your src/lib.rs does not compile, so nothing could be graded. The compiler \
+                      says:\n\nerror[E0308]: mismatched types\n  --> src/lib.rs:12:5";
+        let first = output.lines().next().unwrap();
+        let mut r = results(
+            output,
+            vec![
+                test("1", "relu", 0.0, 4.0, &format!("Not graded: {first}")),
+                test("2", "forward", 0.0, 6.0, &format!("Not graded: {first}")),
+            ],
+        );
+        r.extra_data.status = Some(Status::DidNotCompile);
+        let xml = junit(&r, "lab1");
+        assert_eq!(xml.matches("mismatched types").count(), 1, "{xml}");
+        assert_eq!(xml.matches("The compiler says").count(), 1, "{xml}");
+        let doc = roxmltree::Document::parse(&xml).unwrap();
+        let suite = suite(&doc);
+        assert_eq!(suite.attribute("tests"), Some("3"));
+        assert_eq!(suite.attribute("failures"), Some("3"));
+        assert!(
+            child(suite, "system-out").is_none(),
+            "said in the compile case"
+        );
+        let cases: Vec<_> = suite
+            .children()
+            .filter(|n| n.has_tag_name("testcase"))
+            .collect();
+        assert_eq!(cases[0].attribute("name"), Some(COMPILE_CASE));
+        let compile = child(cases[0], "failure").unwrap();
+        assert_eq!(
+            compile.attribute("message"),
+            Some("Your src/lib.rs does not compile, so nothing could be graded.")
+        );
+        assert_eq!(compile.text(), Some(output));
+        for case in &cases[1..] {
+            let f = child(*case, "failure").unwrap();
+            assert_eq!(
+                f.attribute("message"),
+                Some("Not graded: Your src/lib.rs does not compile, so nothing could be graded.")
+            );
+            assert!(f.text().unwrap().ends_with("in the test case \"compile\"."));
+        }
+        // The rubric tests keep their points; the compile case has none.
+        assert!(child(cases[0], "properties").is_none());
+        assert_eq!(
+            props(cases[2]),
+            pairs(&[("score", "0"), ("max_score", "6")])
+        );
+    }
+
+    #[test]
+    fn a_missing_file_fails_each_test_with_one_line() {
+        let mut r = results(
+            "no lib.rs found in the submission",
+            vec![test(
+                "1",
+                "relu",
+                0.0,
+                4.0,
+                "Not graded: no lib.rs found in the submission",
+            )],
+        );
+        r.extra_data.status = Some(Status::NoFileFound);
+        let xml = junit(&r, "lab1");
+        let doc = roxmltree::Document::parse(&xml).unwrap();
+        let suite = suite(&doc);
+        assert_eq!(suite.attribute("tests"), Some("1"));
+        let f = doc
+            .descendants()
+            .find(|n| n.has_tag_name("failure"))
+            .unwrap();
+        assert_eq!(
+            f.attribute("message"),
+            Some("Not graded: no lib.rs found in the submission")
+        );
+        assert_eq!(f.text(), f.attribute("message"));
+        assert_eq!(
+            child(suite, "system-out").unwrap().text(),
+            Some("no lib.rs found in the submission")
+        );
     }
 
     #[test]

@@ -1,8 +1,15 @@
-//! The human-readable summary printed after grading: one line per test and
-//! the first line of each failure's feedback.
+//! The human-readable summary printed after grading: one line per test and,
+//! under each failed test, its first failure in full (wrapped, never cut), then
+//! a pointer to results.json for the rest.
 
-use crate::results::Results;
+use crate::results::{Results, Status};
 use std::fmt::Write;
+
+/// Columns for a failure's text, after its indentation.
+const WRAP: usize = 96;
+/// Indentation of a failure's first line, and of its continuation lines.
+const INDENT: &str = "            ";
+const CONTINUED: &str = "              ";
 
 pub fn table(results: &Results, title: &str) -> String {
     let mut out = String::new();
@@ -14,6 +21,10 @@ pub fn table(results: &Results, title: &str) -> String {
         .max()
         .unwrap_or(4)
         .max(4);
+    // A submission that was not run gives every test the same one line; it is
+    // said once, with the whole output, below the table.
+    let graded = crate::gradebook::status(results) == Status::Graded;
+    let mut failed = 0;
     for t in &results.tests {
         let mark = if t.status == "passed" { "ok  " } else { "FAIL" };
         let _ = writeln!(
@@ -25,10 +36,33 @@ pub fn table(results: &Results, title: &str) -> String {
             fmt_points(t.max_score)
         );
         if t.status != "passed" {
-            let mut lines = t.output.lines().map(str::trim);
-            let first_failure = lines.clone().find(|l| l.starts_with('✗'));
-            if let Some(first) = first_failure.or_else(|| lines.find(|l| !l.is_empty())) {
-                let _ = writeln!(out, "            {}", clip(first, 110));
+            failed += 1;
+        }
+        if t.status != "passed" && graded {
+            let lines: Vec<&str> = t.output.lines().map(str::trim).collect();
+            let failures: Vec<&str> = lines
+                .iter()
+                .copied()
+                .filter(|l| l.starts_with('✗'))
+                .collect();
+            let first = failures
+                .first()
+                .copied()
+                .or_else(|| lines.iter().copied().find(|l| !l.is_empty()));
+            if let Some(first) = first {
+                for (k, line) in wrap(first, WRAP).iter().enumerate() {
+                    let pad = if k == 0 { INDENT } else { CONTINUED };
+                    let _ = writeln!(out, "{pad}{line}");
+                }
+            }
+            match failures.len() {
+                0 | 1 => {}
+                2 => {
+                    let _ = writeln!(out, "{CONTINUED}(and 1 more failed case)");
+                }
+                n => {
+                    let _ = writeln!(out, "{CONTINUED}(and {} more failed cases)", n - 1);
+                }
             }
         }
     }
@@ -43,6 +77,12 @@ pub fn table(results: &Results, title: &str) -> String {
     if !results.output.trim().is_empty() {
         let _ = writeln!(out, "\n{}", results.output.trim_end());
     }
+    if failed > 0 && graded {
+        let _ = writeln!(
+            out,
+            "\nOnly each failed test's first failing case is shown; results.json has every case's full feedback."
+        );
+    }
     out
 }
 
@@ -51,10 +91,162 @@ pub fn fmt_points(x: f64) -> String {
     s.strip_suffix(".00").map(str::to_string).unwrap_or(s)
 }
 
-fn clip(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_string()
-    } else {
-        s.chars().take(n).collect::<String>() + "…"
+/// `text` in lines of at most `width` characters, broken at spaces only: a
+/// word longer than `width` gets a line of its own, whole. Nothing is dropped
+/// but runs of spaces.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let needed = line.chars().count() + usize::from(!line.is_empty()) + word.chars().count();
+        if !line.is_empty() && needed > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// `text` cut to at most `n` characters at a word boundary, ending in " …"
+/// when cut, so no word or number is shown half. Only a first word longer than
+/// `n` is cut inside (it cannot be shown whole within `n`), ending in "…".
+pub fn clip_words(text: &str, n: usize) -> String {
+    if text.chars().count() <= n {
+        return text.to_string();
+    }
+    // Room for " …"; a cut is before a whitespace character.
+    let room = n.saturating_sub(2);
+    let cut = text
+        .char_indices()
+        .take(room + 1)
+        .filter(|(_, c)| c.is_whitespace())
+        .map(|(i, _)| i)
+        .last()
+        .map(|i| text[..i].trim_end())
+        .filter(|kept| !kept.is_empty());
+    match cut {
+        Some(kept) => format!("{kept} …"),
+        None => text.chars().take(n.saturating_sub(1)).collect::<String>() + "…",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::results::sample::{results, test};
+
+    const LONG: &str =
+        "✗ case lab_784_8_8_10 (the lab's network [784, 8, 8, 10]): value: expected \
+                        2.428414917818207, got 4.856829835636414 at element [3, 1] \
+                        (panicked at src/lib.rs:120)";
+
+    #[test]
+    fn clip_words_cuts_between_words_only() {
+        assert_eq!(clip_words("short", 10), "short");
+        assert_eq!(clip_words("exactly ten", 11), "exactly ten");
+        // 2.428414917818207 would be cut mid-number by a character count.
+        let clipped = clip_words("value: expected 2.428414917818207, got 4.85", 30);
+        assert_eq!(clipped, "value: expected …");
+        assert!(clipped.chars().count() <= 30);
+        // A cut that falls on a space keeps the whole word before it.
+        assert_eq!(clip_words("aaaa bbbb cccc", 11), "aaaa bbbb …");
+        assert_eq!(clip_words("aaaa bbbb cccc", 10), "aaaa …");
+        // A single overlong word cannot be kept whole.
+        assert_eq!(
+            clip_words(&"x".repeat(50), 10),
+            format!("{}…", "x".repeat(9))
+        );
+        for n in 3..LONG.chars().count() {
+            let c = clip_words(LONG, n);
+            assert!(c.chars().count() <= n, "{n}: {c}");
+            let kept = c.trim_end_matches('…').trim_end();
+            assert!(LONG.starts_with(kept), "{n}: {c}");
+            let next = LONG[kept.len()..].chars().next();
+            assert!(
+                next.is_none_or(char::is_whitespace) || kept.chars().count() + 1 == n,
+                "{n}: cut inside a word: {c}"
+            );
+        }
+    }
+
+    #[test]
+    fn wrap_keeps_every_word_whole() {
+        let lines = wrap(LONG, 40);
+        assert!(lines.len() > 2, "{lines:?}");
+        assert_eq!(
+            lines.join(" "),
+            LONG.split_whitespace().collect::<Vec<_>>().join(" ")
+        );
+        for l in &lines {
+            assert!(l.chars().count() <= 40, "{l}");
+        }
+        assert_eq!(wrap("", 10), [""]);
+        assert_eq!(
+            wrap("tiny 1234567890123 x", 10),
+            ["tiny", "1234567890123", "x"]
+        );
+    }
+
+    #[test]
+    fn a_long_failure_is_shown_whole_with_its_location() {
+        let r = results(
+            "Graded src/lib.rs for Lab 1.",
+            vec![
+                test("1", "relu", 10.0, 10.0, "4 of 4 cases passed."),
+                test(
+                    "2",
+                    "forward",
+                    0.0,
+                    10.0,
+                    &format!(
+                        "0 of 3 cases passed.\n{LONG}\n✗ hidden case 2: x\n✗ hidden case 3: y"
+                    ),
+                ),
+            ],
+        );
+        let table = table(&r, "Lab 1");
+        let flat = table.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            flat.contains(&LONG.split_whitespace().collect::<Vec<_>>().join(" ")),
+            "{table}"
+        );
+        assert!(table.contains("(panicked at src/lib.rs:120)"), "{table}");
+        assert!(table.contains("(and 2 more failed cases)"), "{table}");
+        assert!(
+            table.contains("results.json has every case's full feedback"),
+            "{table}"
+        );
+        for line in table.lines() {
+            assert!(line.chars().count() <= INDENT.len() + WRAP + 2, "{line}");
+        }
+        assert!(!table.contains('…'), "{table}");
+    }
+
+    #[test]
+    fn a_submission_that_was_not_run_is_explained_once() {
+        let mut r = results(
+            "Your src/lib.rs does not compile, so nothing could be graded. The compiler says:\n\n\
+             error[E0308]: mismatched types\n  --> src/lib.rs:12:5",
+            vec![
+                test("1", "relu", 0.0, 4.0, ""),
+                test("2", "forward", 0.0, 6.0, ""),
+            ],
+        );
+        for t in &mut r.tests {
+            t.output = "Not graded: Your src/lib.rs does not compile, so nothing could be graded. \
+                        The compiler says:"
+                .into();
+        }
+        r.extra_data.status = Some(Status::DidNotCompile);
+        let table = table(&r, "Lab 1");
+        assert_eq!(table.matches("The compiler says:").count(), 1, "{table}");
+        assert_eq!(table.matches("FAIL").count(), 2, "{table}");
+        assert!(table.contains("error[E0308]: mismatched types\n  --> src/lib.rs:12:5"));
     }
 }

@@ -1,7 +1,8 @@
-//! `grade batch` and `grade merge`: a good, a broken and a non-compiling
-//! submission give three results.json and a consistent gradebook; a second run
-//! grades nothing again; shards 1/2 and 2/2 merged equal the unsharded run; a
-//! Gradescope export folder is read with its submitters' names.
+//! `grade batch` and `grade merge`: a good, a broken, a non-compiling and an
+//! empty submission give four results.json and a consistent gradebook (with each
+//! student's status and folder name); a second run grades nothing again; shards
+//! 1/2 and 2/2 merged equal the unsharded run; a Gradescope export folder is
+//! read with its submitters' names.
 
 mod common;
 
@@ -10,8 +11,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 /// Expected totals come from the mutant table (tests/mutants/cs240.toml):
-/// the solution 100, cost without the ½ 85, a file that does not compile 0.
-fn class(dir: &Path) -> Vec<(&'static str, f64)> {
+/// the solution 100, cost without the ½ 85, a file that does not compile 0,
+/// an upload without a lib.rs 0; with the status each is graded with.
+fn class(dir: &Path) -> Vec<(&'static str, f64, &'static str)> {
     let solution = solution_source("cs240");
     let broken = solution.replacen(
         "0.5 * diff.mapv(|d| d * d).sum()",
@@ -19,15 +21,25 @@ fn class(dir: &Path) -> Vec<(&'static str, f64)> {
         1,
     );
     let uploads = [
-        ("alice", solution.clone(), 100.0),
-        ("bob", broken, 85.0),
-        ("carol", format!("{solution}\nfn oops( {{\n"), 0.0),
+        ("alice", solution.clone(), 100.0, "graded"),
+        ("bob", broken, 85.0, "graded"),
+        (
+            "carol",
+            format!("{solution}\nfn oops( {{\n"),
+            0.0,
+            "did not compile",
+        ),
     ];
-    for (who, source, _) in &uploads {
+    for (who, source, _, _) in &uploads {
         fs::create_dir_all(dir.join(who).join("src")).unwrap();
         fs::write(dir.join(who).join("src/lib.rs"), source).unwrap();
     }
-    uploads.iter().map(|(w, _, s)| (*w, *s)).collect()
+    // dave uploaded his notes instead of his code.
+    fs::create_dir_all(dir.join("dave")).unwrap();
+    fs::write(dir.join("dave/notes.md"), "sigmoid is 1/(1+e^-z)\n").unwrap();
+    let mut class: Vec<_> = uploads.iter().map(|(w, _, s, st)| (*w, *s, *st)).collect();
+    class.push(("dave", 0.0, "no file found"));
+    class
 }
 
 fn batch(submissions: &Path, out: &Path, extra: &[&str]) -> String {
@@ -64,31 +76,34 @@ fn a_class_is_graded_once_and_resumed_and_shards_merge_to_the_same_gradebook() {
 
     let first = batch(&submissions, &out, &[]);
     assert!(
-        first.contains("3 graded, 0 unchanged, 0 grader failures"),
+        first.contains("4 graded, 0 unchanged, 0 grader failures"),
         "{first}"
     );
-    for (who, score) in &expected {
+    for (who, score, status) in &expected {
         let results: serde_json::Value =
             serde_json::from_str(&fs::read_to_string(out.join(who).join("results.json")).unwrap())
                 .unwrap();
         common::check_gradescope_shape(&results);
         assert_eq!(results["score"], *score, "{who}: {results}");
+        assert_eq!(results["extra_data"]["status"], *status, "{who}: {results}");
     }
 
-    // The gradebook: a header, one row per student, tests adding up to the total.
+    // The gradebook: a header, one row per student named after its folder,
+    // its status, tests adding up to the total.
     let book = gradebook(&out);
-    assert_eq!(book[0][..3], ["student", "name", "total"]);
+    assert_eq!(book[0][..4], ["student", "name", "total", "status"]);
     assert_eq!(
         book[0].len(),
-        3 + 8,
+        4 + 8,
         "one column per rubric test: {:?}",
         book[0]
     );
-    assert_eq!(book.len(), 4);
-    for (row, (who, score)) in book[1..].iter().zip(&expected) {
-        assert_eq!(row[0], *who);
+    assert_eq!(book.len(), 5);
+    for (row, (who, score, status)) in book[1..].iter().zip(&expected) {
+        assert_eq!(row[..2], [*who, *who]);
         assert_eq!(row[2].parse::<f64>().unwrap(), *score);
-        let sum: f64 = row[3..]
+        assert_eq!(row[3], *status);
+        let sum: f64 = row[4..]
             .iter()
             .map(|c| c.parse::<f64>().unwrap_or(0.0))
             .sum();
@@ -96,29 +111,72 @@ fn a_class_is_graded_once_and_resumed_and_shards_merge_to_the_same_gradebook() {
     }
     let summary = fs::read_to_string(out.join("summary.md")).unwrap();
     assert!(
-        summary.contains("3 submissions · mean 61.67 · median 85"),
+        summary.contains("4 submissions · mean 46.25 · median 42.5"),
         "{summary}"
     );
     assert!(
-        summary.contains("| cost | 1/3 (33%) | value: expected"),
+        summary.contains("| cost | 1/4 (25%) | value: expected"),
         "{summary}"
     );
+    // The submissions that were not graded, each with its status and why.
+    let not_graded = summary
+        .split("## Not graded")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .unwrap_or_else(|| panic!("no Not graded section: {summary}"));
+    assert!(
+        not_graded.contains("2 of 4 submissions could not be graded"),
+        "{not_graded}"
+    );
+    let listed: Vec<&str> = not_graded
+        .lines()
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| student") && !l.starts_with("| ---"))
+        .collect();
+    assert_eq!(listed.len(), 2, "{not_graded}");
+    assert!(
+        listed[0].starts_with("| carol | carol | did not compile | error"),
+        "{not_graded}"
+    );
+    assert!(
+        listed[0].contains("src/lib.rs:"),
+        "the error's place: {not_graded}"
+    );
+    assert!(
+        listed[1].starts_with("| dave | dave | no file found | no lib.rs found in the submission"),
+        "{not_graded}"
+    );
+    // Full marks are a bin of their own.
+    assert!(summary.contains("| 90 to under 100 | 0 |"), "{summary}");
+    assert!(summary.contains("| 100 (full marks) | 1 |"), "{summary}");
     let svg = fs::read_to_string(out.join("histogram.svg")).unwrap();
     let doc = roxmltree::Document::parse(&svg).expect("histogram.svg is well-formed XML");
-    let bars = doc
+    let bars: Vec<f64> = doc
         .descendants()
-        .filter(|n| n.has_tag_name("rect") && n.attribute("fill") == Some("#4e79a7"))
-        .count();
-    assert_eq!(bars, 10, "ten score bins");
+        .filter(|n| n.has_tag_name("rect") && n.attribute("class") == Some("bin"))
+        .map(|n| n.attribute("height").unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(bars.len(), 11, "ten score bins and full marks");
+    // carol and dave (0), bob (85), alice (100).
+    assert!(bars[0] > 0.0 && bars[8] > 0.0 && bars[10] > 0.0, "{bars:?}");
+    assert_eq!(bars[9], 0.0, "100 is not in 90–100: {bars:?}");
+    assert!((bars[0] / bars[10] - 2.0).abs() < 0.01, "{bars:?}");
+    // A y axis with counts 0, 1, 2 (two students in the tallest bin).
+    let ticks: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.attribute("class") == Some("y-tick"))
+        .filter_map(|g| g.descendants().find(|n| n.has_tag_name("text")))
+        .filter_map(|t| t.text())
+        .collect();
+    assert_eq!(ticks, ["0", "1", "2"]);
 
     // Nothing changed: nothing is graded again.
     let second = batch(&submissions, &out, &[]);
-    assert!(second.contains("0 graded, 3 unchanged"), "{second}");
+    assert!(second.contains("0 graded, 4 unchanged"), "{second}");
     assert_eq!(gradebook(&out), book);
     // One upload changed: only it is graded.
     fs::write(submissions.join("bob/src/lib.rs"), solution_source("cs240")).unwrap();
     let third = batch(&submissions, &out, &[]);
-    assert!(third.contains("1 graded, 2 unchanged"), "{third}");
+    assert!(third.contains("1 graded, 3 unchanged"), "{third}");
     let book = gradebook(&out);
     assert_eq!(book[2][2], "100");
 
@@ -132,9 +190,11 @@ fn a_class_is_graded_once_and_resumed_and_shards_merge_to_the_same_gradebook() {
     let counts: Vec<usize> = shards.iter().map(|d| gradebook(d).len() - 1).collect();
     assert_eq!(
         counts,
-        vec![2, 1],
+        vec![2, 2],
         "deterministic split of the sorted students"
     );
+    assert_eq!(gradebook(&shards[0])[1][0], "alice");
+    assert_eq!(gradebook(&shards[0])[2][0], "carol");
     let merged = work.path().join("merged");
     let out_merge = run(grade_bin()
         .arg("merge")
@@ -161,7 +221,10 @@ fn a_gradescope_export_is_read_with_submitter_names() {
     batch(&export, &out, &[]);
     let book = gradebook(&out);
     assert_eq!(book.len(), 2, "the yml file is not a student: {book:?}");
-    assert_eq!(book[1][..3], ["submission_101", "Ada Lovelace", "100"]);
+    assert_eq!(
+        book[1][..4],
+        ["submission_101", "Ada Lovelace", "100", "graded"]
+    );
 }
 
 #[test]
