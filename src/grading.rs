@@ -128,7 +128,7 @@ impl Grader {
             Ok(p) => p,
             Err(BuildFailure::Student(text)) => {
                 let msg = format!(
-                    "Your {} does not compile, so nothing could be graded. The compiler says:\n\n{text}",
+                    "Your {} does not compile, so nothing could be graded.\n\nThe compiler says:\n\n{text}",
                     student.found_at
                 );
                 return Ok(self.not_graded(Status::DidNotCompile, &msg, start));
@@ -136,7 +136,7 @@ impl Grader {
             Err(BuildFailure::Api(text)) => {
                 let msg = format!(
                     "Your {} compiles, but it does not provide what the grader calls: keep the \
-                     handout's names and signatures. The compiler says:\n\n{text}",
+                     handout's names and signatures.\n\nThe compiler says:\n\n{text}",
                     student.found_at
                 );
                 return Ok(self.not_graded(Status::DidNotCompile, &msg, start));
