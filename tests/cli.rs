@@ -325,3 +325,81 @@ fn a_leaderboard_on_a_hidden_case_is_refused() {
     fs::write(&rubric, text).unwrap();
     assert_rubric_refused(root.path(), "leaderboard[0]");
 }
+
+#[test]
+fn readme_batch_command_grades_the_bundled_examples_as_a_class() {
+    let readme =
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let line = readme
+        .lines()
+        .find(|l| l.starts_with("grade batch --lab cs240 --submissions examples "))
+        .expect("README shows the batch command over the bundled examples");
+    let work = tempfile::tempdir().unwrap();
+    let mut args: Vec<String> = line["grade ".len()..]
+        .split_whitespace()
+        .map(String::from)
+        .collect();
+    // Run from the repository, as written, but write into a scratch folder.
+    let out_at = args.iter().position(|a| a == "--out").unwrap() + 1;
+    args[out_at] = work.path().join("grades").display().to_string();
+    let out = run(grade_bin()
+        .args(&args)
+        .current_dir(env!("CARGO_MANIFEST_DIR")));
+    assert_eq!(out.status.code(), Some(0), "{line}: {}", text(&out));
+
+    let csv = fs::read_to_string(work.path().join("grades/gradebook.csv")).unwrap();
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let header = reader.headers().unwrap().clone();
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    assert_eq!(rows.len(), 2, "{csv}");
+    let row = |student: &str| {
+        rows.iter()
+            .find(|r| &r[column("student")] == student)
+            .unwrap_or_else(|| panic!("no row for {student}: {csv}"))
+    };
+    assert_eq!(&row("cs240-partial")[column("total")], "77.5", "{csv}");
+    assert_eq!(&row("cs240-partial")[column("status")], "graded", "{csv}");
+    assert_eq!(&row("cs240-not-compiling")[column("total")], "0", "{csv}");
+    assert_eq!(
+        &row("cs240-not-compiling")[column("status")],
+        "did not compile",
+        "{csv}"
+    );
+    // A folder per student: the folder is the name.
+    assert_eq!(&row("cs240-partial")[column("name")], "cs240-partial", "{csv}");
+    let results: serde_json::Value = serde_json::from_str(
+        &fs::read_to_string(work.path().join("grades/cs240-partial/results.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(results["extra_data"]["build"], "full", "{results}");
+}
+
+/// What a student sees first: `cargo build` in a fresh handout, written
+/// inside this repository's workspace (its own `[workspace]` makes that
+/// work), finishes without a single warning.
+#[test]
+fn every_handout_builds_without_warnings_even_inside_the_workspace() {
+    let inside = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("handout-target");
+    let out = run(grade_bin().arg("labs"));
+    let labs = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(labs.lines().count() >= 3, "{labs}");
+    for lab in labs.lines() {
+        let handout = inside.path().join(lab);
+        let out = run(grade_bin()
+            .args(["starter", "--lab", lab, "--out"])
+            .arg(&handout));
+        assert!(out.status.success(), "{}", text(&out));
+        let build = run(std::process::Command::new(env!("CARGO"))
+            .args(["build", "--quiet"])
+            .env("CARGO_TARGET_DIR", &target)
+            .current_dir(&handout));
+        assert!(build.status.success(), "{lab}: {}", text(&build));
+        let stderr = String::from_utf8_lossy(&build.stderr);
+        assert!(
+            !stderr.contains("warning"),
+            "{lab}'s handout warns:\n{stderr}"
+        );
+    }
+}
