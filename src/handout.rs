@@ -27,13 +27,38 @@ pub fn files(lab: &Lab, form: Form) -> Result<Vec<(String, String)>> {
 }
 
 /// CI workflows that grade a student repository on every push, as (path, text).
-pub fn ci_files(lab: &Lab) -> Vec<(String, String)> {
+/// The install command is `install` when given (`--ci-install`), else the lab's
+/// `[ci] install`; with neither, nothing is made up: an error names both.
+pub fn ci_files(lab: &Lab, install: Option<&str>) -> Result<Vec<(String, String)>> {
+    let install = ci_install(lab, install)?;
+    let key = ci_cache_key(lab, &install)?;
     let fill = |template: &str| {
-        template
-            .replace("@LAB@", lab.name())
-            .replace("@INSTALL@", &lab.spec.ci.install)
+        let mut text = String::new();
+        for line in template.lines() {
+            if line.trim() == "@INSTALL@" {
+                // A block scalar in both templates: the command goes in
+                // verbatim, whatever quotes, colons or `#` it holds.
+                let indent = &line[..line.len() - line.trim_start().len()];
+                for command_line in install.lines() {
+                    if !command_line.trim().is_empty() {
+                        text.push_str(indent);
+                        text.push_str(command_line);
+                    }
+                    text.push('\n');
+                }
+            } else {
+                text.push_str(
+                    &line
+                        .replace("@LAB@", lab.name())
+                        .replace("@KEY@", &key)
+                        .replace("@VERSION@", env!("CARGO_PKG_VERSION")),
+                );
+                text.push('\n');
+            }
+        }
+        text
     };
-    vec![
+    Ok(vec![
         (
             ".github/workflows/grade.yml".into(),
             fill(include_str!("ci/github.yml")),
@@ -42,12 +67,91 @@ pub fn ci_files(lab: &Lab) -> Vec<(String, String)> {
             ".gitlab-ci.yml".into(),
             fill(include_str!("ci/gitlab-ci.yml")),
         ),
-    ]
+    ])
+}
+
+/// The command that installs the student build of `grade` in CI.
+fn ci_install(lab: &Lab, flag: Option<&str>) -> Result<String> {
+    let toml = lab.dir.join("lab.toml");
+    let (command, from) = match (flag, lab.spec.ci.install.as_deref()) {
+        (Some(c), _) => (c, "--ci-install".to_string()),
+        (None, Some(c)) => (c, format!("[ci] install in {}", toml.display())),
+        (None, None) => bail!(
+            "no install command for the student build of grade in CI: set [ci] install in {} \
+             (e.g. install = \"cargo install --locked --git <your grade repository> grade \
+             --no-default-features --features student\") or pass --ci-install \"COMMAND\"",
+            toml.display()
+        ),
+    };
+    let command = command.trim();
+    if command.is_empty() {
+        bail!("{from} is empty; give the shell command that installs the student build of grade");
+    }
+    if command.contains("YOUR-COURSE") {
+        bail!("{from} still holds the placeholder YOUR-COURSE; put your course's grade repository there");
+    }
+    Ok(command.to_string())
+}
+
+/// `grade-<lab>-<version>-<hash>`: the CI cache key of the installed grader.
+/// The hash covers what the student build holds for this lab (`lab.toml`, the
+/// handout and probe sources as the handout has them, the wire format, the
+/// rubric, the public cases' fixtures) and the install command, so a cache
+/// never hands students a grader older than their workflow.
+pub fn ci_cache_key(lab: &Lab, install: &str) -> Result<String> {
+    use sha2::{Digest, Sha256};
+    let mut parts: Vec<(String, Vec<u8>)> =
+        vec![("lab.toml".into(), lab.read("lab.toml")?.into_bytes())];
+    for (dest, text) in files(lab, Form::Handout)? {
+        parts.push((format!("handout/{dest}"), text.into_bytes()));
+    }
+    for module in &lab.spec.probe.modules {
+        let text = render(&lab.read(module)?, Form::Handout, module)?;
+        parts.push((format!("probe/{module}"), text.into_bytes()));
+    }
+    parts.push(("wire.rs".into(), lab.wire_source()?.into_bytes()));
+    let rubric_path = lab.rubric_path();
+    let rubric = crate::rubric::Rubric::load(&rubric_path, lab.name())?;
+    parts.push((
+        "rubric".into(),
+        std::fs::read(&rubric_path)
+            .with_context(|| format!("cannot read {}", rubric_path.display()))?,
+    ));
+    for case in rubric.cases.iter().filter(|c| !c.hidden) {
+        let path = lab.fixtures_dir().join(format!("{}.json", case.id));
+        let bytes =
+            std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        parts.push((format!("fixture/{}", case.id), bytes));
+    }
+    parts.push(("install".into(), install.as_bytes().to_vec()));
+    let mut hash = Sha256::new();
+    for (name, bytes) in &parts {
+        for field in [name.as_bytes(), bytes.as_slice()] {
+            hash.update((field.len() as u64).to_le_bytes());
+            hash.update(field);
+        }
+    }
+    let digest: String = hash.finalize()[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Ok(format!(
+        "grade-{}-{}-{digest}",
+        lab.name(),
+        env!("CARGO_PKG_VERSION")
+    ))
 }
 
 /// Writes the handout (or solution) crate into `out`, which must be absent or
-/// empty, with the CI workflows when `with_ci`.
-pub fn write_starter(lab: &Lab, form: Form, out: &Path, with_ci: bool) -> Result<()> {
+/// empty, with the CI workflows when `with_ci` (installing the grader with
+/// `ci_install`, else the lab's `[ci] install`).
+pub fn write_starter(
+    lab: &Lab,
+    form: Form,
+    out: &Path,
+    with_ci: bool,
+    ci_install: Option<&str>,
+) -> Result<()> {
     if out.exists()
         && out
             .read_dir()
@@ -61,7 +165,7 @@ pub fn write_starter(lab: &Lab, form: Form, out: &Path, with_ci: bool) -> Result
     }
     let mut all = files(lab, form)?;
     if with_ci {
-        all.extend(ci_files(lab));
+        all.extend(ci_files(lab, ci_install)?);
     }
     for (dest, text) in all {
         let path = out.join(&dest);

@@ -23,21 +23,15 @@ pub struct LabSpec {
     pub ci: CiSpec,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CiSpec {
-    /// A shell command that installs the student build of `grade`.
-    pub install: String,
-}
-
-impl Default for CiSpec {
-    fn default() -> Self {
-        CiSpec {
-            install: "cargo install --locked --git https://github.com/YOUR-COURSE/grade grade \
-                      --no-default-features --features student"
-                .into(),
-        }
-    }
+    /// A shell command that installs the student build of `grade`, e.g.
+    /// `cargo install --locked --git <the course's grade repository> grade
+    /// --no-default-features --features student`. None by default: then
+    /// `grade starter --with-ci` needs `--ci-install`, and never writes a
+    /// made-up address into a handout.
+    pub install: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -67,6 +67,9 @@ enum Cmd {
         /// Also write a GitHub Actions workflow and a GitLab CI file that grade every push.
         #[arg(long)]
         with_ci: bool,
+        /// The shell command CI runs to install the student build of grade (else the lab's `[ci] install`).
+        #[arg(long, value_name = "COMMAND", requires = "with_ci")]
+        ci_install: Option<String>,
     },
     /// Regenerate fixtures/<lab>/ from the reference, or --check that it is current.
     Fixtures {
@@ -127,7 +130,8 @@ fn main() -> ExitCode {
             out,
             solution,
             with_ci,
-        }) => starter(&root, &lab, &out, solution, with_ci),
+            ci_install,
+        }) => starter(&root, &lab, &out, solution, with_ci, ci_install),
         Some(Cmd::Fixtures { lab, check }) => fixtures(&root, lab, check),
         Some(Cmd::Package { lab, out }) => package(&root, &lab, &out),
         Some(Cmd::Prepare { lab }) => prepare(&root, &lab),
@@ -319,14 +323,21 @@ fn prepare(root: &Path, lab: &str) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn starter(root: &Path, lab: &str, out: &Path, solution: bool, with_ci: bool) -> Result<ExitCode> {
+fn starter(
+    root: &Path,
+    lab: &str,
+    out: &Path,
+    solution: bool,
+    with_ci: bool,
+    ci_install: Option<String>,
+) -> Result<ExitCode> {
     let lab = Lab::load(root, lab)?;
     let form = if solution {
         Form::Solution
     } else {
         Form::Handout
     };
-    write_starter(&lab, form, out, with_ci)?;
+    write_starter(&lab, form, out, with_ci, ci_install.as_deref())?;
     let what = if solution { "solution" } else { "handout" };
     println!("wrote the {} {what} crate to {}", lab.name(), out.display());
     Ok(ExitCode::SUCCESS)
