@@ -5,6 +5,7 @@
 //! thin adapter in the `grade-reference` crate. See `docs/ARCHITECTURE.md`.
 
 pub mod batch;
+pub mod build_kind;
 pub mod compare;
 pub mod compile;
 pub mod fixture;

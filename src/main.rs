@@ -5,6 +5,7 @@
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
+use grade::build_kind::BuildKind;
 use grade::grading::{default_results_path, Grader};
 use grade::handout::{write_starter, Form};
 use grade::lab::{self, Lab};
@@ -15,7 +16,7 @@ use std::process::ExitCode;
 #[derive(Parser)]
 #[command(
     name = "grade",
-    version,
+    version = grade::build_kind::VERSION,
     about = "Autograder for neural-network labs: grades a student's Rust crate and writes Gradescope's results.json",
     args_conflicts_with_subcommands = true
 )]
@@ -124,7 +125,7 @@ enum Cmd {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let root = paths::root();
-    let outcome = match cli.command {
+    let outcome = course_grader_only(&cli.command).and_then(|()| match cli.command {
         Some(Cmd::Starter {
             lab,
             out,
@@ -150,7 +151,7 @@ fn main() -> ExitCode {
             Ok(ExitCode::SUCCESS)
         }
         None => grade(&root, cli.grade),
-    };
+    });
     let code = outcome.unwrap_or_else(|e| {
         eprintln!("grade: error: {e:#}");
         ExitCode::from(2)
@@ -166,6 +167,20 @@ fn main() -> ExitCode {
         }
     }
     code
+}
+
+/// The student build refuses what only course staff do (with the full grader).
+fn course_grader_only(command: &Option<Cmd>) -> Result<()> {
+    let build = BuildKind::CURRENT;
+    match command {
+        Some(Cmd::Batch { .. }) => build.require_course_grader("batch"),
+        Some(Cmd::Package { .. }) => build.require_course_grader("package"),
+        Some(Cmd::Fixtures { .. }) => build.require_course_grader("fixtures"),
+        Some(Cmd::Starter { solution: true, .. }) => {
+            build.require_course_grader("starter --solution")
+        }
+        _ => Ok(()),
+    }
 }
 
 fn grade(root: &Path, args: GradeArgs) -> Result<ExitCode> {
@@ -192,6 +207,12 @@ fn grade(root: &Path, args: GradeArgs) -> Result<ExitCode> {
         Err(e) => return fail_with_results(&out, e),
     };
     eprintln!("grade: {}", grader.jail.notice());
+    if BuildKind::CURRENT == BuildKind::Student {
+        println!(
+            "grade: student build: public cases only; your final grade comes from the course's grader, \
+             which also runs hidden cases"
+        );
+    }
     if std::fs::symlink_metadata(&submission).is_err() {
         let e = anyhow::anyhow!(
             "the submission {} does not exist; check the path",

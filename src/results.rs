@@ -35,17 +35,22 @@ pub struct ExtraData {
     /// Absent in results.json written before it existed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<Status>,
+    /// Which build of `grade` wrote it (`full`, `grading` or `student`): a
+    /// student build's score covers the public cases only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub build: Option<String>,
 }
 
 impl ExtraData {
     pub fn with_status(status: Status) -> ExtraData {
         ExtraData {
             status: Some(status),
+            build: Some(crate::build_kind::BuildKind::CURRENT.name().to_string()),
         }
     }
 
     fn is_empty(&self) -> bool {
-        self.status.is_none()
+        self.status.is_none() && self.build.is_none()
     }
 }
 

@@ -227,7 +227,9 @@ fn starter_with_ci_writes_github_and_gitlab_workflows() {
     let dir = tempfile::tempdir().unwrap();
     let handout = dir.path().join("handout");
     let out = run(grade_bin()
-        .args(["starter", "--lab", "cs240", "--with-ci", "--out"])
+        .args(["starter", "--lab", "cs240", "--with-ci", "--ci-install"])
+        .arg("cargo install --locked --git https://git.example.edu/cs240/grade --tag v0.1.0 grade --no-default-features --features student")
+        .arg("--out")
         .arg(&handout));
     assert!(out.status.success(), "{}", text(&out));
     let github = fs::read_to_string(handout.join(".github/workflows/grade.yml")).unwrap();
@@ -367,7 +369,11 @@ fn readme_batch_command_grades_the_bundled_examples_as_a_class() {
         "{csv}"
     );
     // A folder per student: the folder is the name.
-    assert_eq!(&row("cs240-partial")[column("name")], "cs240-partial", "{csv}");
+    assert_eq!(
+        &row("cs240-partial")[column("name")],
+        "cs240-partial",
+        "{csv}"
+    );
     let results: serde_json::Value = serde_json::from_str(
         &fs::read_to_string(work.path().join("grades/cs240-partial/results.json")).unwrap(),
     )

@@ -193,6 +193,12 @@ fn the_student_binary_grades_a_handout_and_the_solution_on_public_cases() {
         serde_json::from_str(&std::fs::read_to_string(work.path().join("solved.json")).unwrap())
             .unwrap();
     assert_eq!(solved["score"], 100.0, "{solved}");
+    assert_eq!(solved["extra_data"]["build"], "student", "{solved}");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("student build: public cases only"),
+        "{}",
+        text(&out)
+    );
     assert!(
         solved["output"]
             .as_str()
@@ -203,9 +209,58 @@ fn the_student_binary_grades_a_handout_and_the_solution_on_public_cases() {
 }
 
 #[test]
-fn the_student_binary_cannot_make_fixtures() {
+fn the_student_build_says_what_it_is_and_refuses_staff_commands() {
     let work = tempfile::tempdir().unwrap();
-    let out = student(&["fixtures", "--lab", "cs240"], work.path());
-    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no reference solutions"));
+    let version = student(&["--version"], work.path());
+    assert!(version.status.success(), "{}", text(&version));
+    assert!(
+        String::from_utf8_lossy(&version.stdout).contains("student build"),
+        "{}",
+        text(&version)
+    );
+    let full = run(grade_bin().arg("--version"));
+    assert!(
+        String::from_utf8_lossy(&full.stdout).contains("full build"),
+        "{}",
+        text(&full)
+    );
+
+    let class = work.path().join("class");
+    std::fs::create_dir_all(class.join("ada")).unwrap();
+    for (what, args) in [
+        ("fixtures", vec!["fixtures", "--lab", "cs240"]),
+        (
+            "batch",
+            vec![
+                "batch",
+                "--lab",
+                "cs240",
+                "--submissions",
+                "class",
+                "--out",
+                "grades",
+            ],
+        ),
+        (
+            "package",
+            vec!["package", "--lab", "cs240", "--out", "a.zip"],
+        ),
+        (
+            "starter --solution",
+            vec!["starter", "--lab", "cs240", "--solution", "--out", "solved"],
+        ),
+    ] {
+        let out = student(&args, work.path());
+        assert_eq!(out.status.code(), Some(2), "{what}: {}", text(&out));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(&format!("`grade {what}` needs the full grader"))
+                && err.contains("student build"),
+            "{what}: {}",
+            text(&out)
+        );
+    }
+    for never in ["grades", "a.zip", "solved"] {
+        assert!(!work.path().join(never).exists(), "{never} was written");
+    }
 }
