@@ -27,3 +27,4 @@ pub mod results;
 pub mod rubric;
 pub mod sandbox;
 pub mod submission;
+pub mod untrusted;
