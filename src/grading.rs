@@ -16,7 +16,7 @@ use crate::protocol::{self, Answer};
 use crate::results::{round_score, ExtraData, LeaderboardEntry, Results, Status, TestResult};
 use crate::rubric::{Rubric, Scoring, TestSpec, Visibility};
 use crate::sandbox::{self, Exit, Limits, Outcome};
-use crate::{reaper, submission};
+use crate::{reaper, submission, untrusted};
 use anyhow::{bail, Context, Result};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -190,14 +190,43 @@ impl Grader {
         })
     }
 
-    /// The rubric's leaderboard columns whose value the student's run produced.
+    /// The rubric's leaderboard columns whose value the student's run
+    /// produced, from runs that passed: a value counts only when the run's
+    /// answer passes every test that grades the column's item on its case
+    /// and compares its output (every output within the test's tolerance),
+    /// or, when no test does, when the output equals the expected one within
+    /// the rubric's default tolerance. A failing run's number is not ranked.
     fn leaderboard(&self, runs: &BTreeMap<(String, String), Run>) -> Vec<LeaderboardEntry> {
         self.rubric
             .leaderboard
             .iter()
             .filter_map(|l| {
                 let run = runs.get(&(l.item.clone(), l.case.clone()))?;
+                let case = self.cases.get(&l.case)?;
+                let expected = case.expected.get(&l.item)?;
                 let output = run.result.as_ref().ok()?.get(&l.output)?;
+                let graders: Vec<&TestSpec> = self
+                    .rubric
+                    .tests
+                    .iter()
+                    .filter(|t| {
+                        t.item == l.item
+                            && self.rubric.cases_of(t).iter().any(|c| c.id == l.case)
+                            && output_names(t, expected).contains(&l.output)
+                    })
+                    .collect();
+                let passed = if graders.is_empty() {
+                    let default = Tolerance {
+                        rtol: LEADERBOARD_RTOL,
+                        atol: LEADERBOARD_ATOL,
+                    };
+                    compare(expected.get(&l.output)?, output, &l.output, default).is_ok()
+                } else {
+                    graders.iter().all(|t| self.verdict(t, case, run).is_ok())
+                };
+                if !passed {
+                    return None;
+                }
                 let value = last_number(output)?;
                 value.is_finite().then(|| LeaderboardEntry {
                     name: l.name.clone(),
@@ -216,11 +245,14 @@ impl Grader {
 
     /// Results for a submission that could not be run at all: every test 0.
     fn not_graded(&self, status: Status, message: &str, start: Instant) -> Results {
-        let first = message.lines().next().unwrap_or(message);
+        // The message may quote the student's code (the compiler's) or name
+        // files of the upload: bounded and cleaned.
+        let message = untrusted::output(message);
+        let first = message.lines().next().unwrap_or(&message);
         Results {
             score: 0.0,
             execution_time: round_seconds(start.elapsed().as_secs_f64()),
-            output: message.to_string(),
+            output: message.clone(),
             output_format: "text".into(),
             visibility: Visibility::Visible,
             stdout_visibility: Visibility::Hidden,
@@ -363,10 +395,6 @@ impl Grader {
 
     fn score_test(&self, test: &TestSpec, runs: &BTreeMap<(String, String), Run>) -> TestResult {
         let cases = self.rubric.cases_of(test);
-        let tol = Tolerance {
-            rtol: test.rtol,
-            atol: test.atol,
-        };
         let mut lines = Vec::new();
         let mut passed = 0usize;
         let mut seconds = 0.0;
@@ -380,33 +408,19 @@ impl Grader {
             };
             let run = &runs[&(test.item.clone(), case.id.clone())];
             seconds += run.seconds;
-            let verdict = run
-                .result
-                .as_ref()
-                .map_err(Clone::clone)
-                .and_then(|outputs| {
-                    let expected = &case.expected[&test.item];
-                    for name in output_names(test, expected) {
-                        let Some(got) = outputs.get(&name) else {
-                            return Err(format!("{name}: missing from the answer"));
-                        };
-                        if let Err(m) = compare(&expected[&name], got, &name, tol) {
-                            let text = if case_ref.hidden {
-                                &m.summary
-                            } else {
-                                &m.detail
-                            };
-                            return Err(format!("{}: {text}", m.path));
-                        }
-                    }
-                    Ok(())
-                });
-            match verdict {
+            match self.verdict(test, case, run) {
                 Ok(()) => {
                     passed += 1;
                     lines.push(format!("✓ {label}: passed"));
                 }
-                Err(reason) => {
+                Err(failure) => {
+                    // Every failure's text is assembled here, per case: a
+                    // hidden case's says only what kind of failure it was.
+                    let reason = if case_ref.hidden {
+                        failure.hidden()
+                    } else {
+                        failure.visible()
+                    };
                     lines.push(format!("✗ {label}: {reason}"));
                     if let (Some(text), false, false) =
                         (&run.printed, printed_shown, case_ref.hidden)
@@ -414,7 +428,7 @@ impl Grader {
                         printed_shown = true;
                         lines.push(format!(
                             "  your code printed (ignored for grading):\n{}",
-                            indent(text, 6, 10)
+                            indent(&untrusted::printed(text), 6, untrusted::PRINTED_LINES + 2)
                         ));
                     }
                 }
@@ -434,11 +448,105 @@ impl Grader {
             status: if passed == total { "passed" } else { "failed" }.into(),
             name: test.name.clone(),
             number: test.number.clone(),
-            output: format!("{heading}\n{}", lines.join("\n")),
+            output: untrusted::clip(
+                &format!("{heading}\n{}", lines.join("\n")),
+                untrusted::TEST_BYTES,
+            ),
             visibility: test.visibility,
             execution_time: round_seconds(seconds),
         }
     }
+
+    /// Whether `run` answered `test` on `case`: every output the test compares
+    /// present and within its tolerance.
+    fn verdict(&self, test: &TestSpec, case: &Case, run: &Run) -> Result<(), Failure> {
+        let outputs = run.result.as_ref().map_err(|r| Failure::Run(r.clone()))?;
+        let tol = Tolerance {
+            rtol: test.rtol,
+            atol: test.atol,
+        };
+        let expected = &case.expected[&test.item];
+        for name in output_names(test, expected) {
+            let Some(got) = outputs.get(&name) else {
+                return Err(Failure::Missing(name));
+            };
+            compare(&expected[&name], got, &name, tol).map_err(Failure::Mismatch)?;
+        }
+        Ok(())
+    }
+}
+
+/// Why a case failed, before it is put in words for the student.
+enum Failure {
+    /// The run gave no answer: the text may quote the student's code (a panic
+    /// message, an error frame, a parse error).
+    Run(String),
+    /// An output the test compares is not in the answer.
+    Missing(String),
+    /// An output differs from the expected one.
+    Mismatch(crate::compare::Mismatch),
+}
+
+impl Failure {
+    /// For a visible case: everything, clipped.
+    fn visible(&self) -> String {
+        match self {
+            Failure::Run(reason) => untrusted::case_reason(reason),
+            Failure::Missing(name) => format!("{name}: missing from the answer"),
+            Failure::Mismatch(m) => untrusted::case_reason(&format!("{}: {}", m.path, m.detail)),
+        }
+    }
+
+    /// For a hidden case: only the kind of failure, in the grader's words;
+    /// never text, numbers or shapes the student's code chose.
+    fn hidden(&self) -> String {
+        match self {
+            Failure::Run(reason) => hidden_reason(reason),
+            Failure::Missing(name) => format!("{name}: missing from the answer"),
+            Failure::Mismatch(m) => format!("{}: {}", m.path, m.summary),
+        }
+    }
+}
+
+/// What a hidden case's failed run may say: its kind (panicked, timed out,
+/// out of memory, no answer, ...), recognised from the start of the run's
+/// reason. An exit code, a signal number, a panic message, an error frame or
+/// a parse error is never shown: the student's code chooses them, and could
+/// encode the hidden inputs in them. A reason not recognised says nothing.
+fn hidden_reason(reason: &str) -> String {
+    const KINDS: &[(&str, &str)] = &[
+        ("panicked", "panicked"),
+        (
+            "not implemented yet",
+            "not implemented yet (todo!() reached)",
+        ),
+        ("did not finish within", "timed out"),
+        ("used more than", "timed out (used up its CPU time)"),
+        ("ran out of memory", "ran out of memory"),
+        ("overflowed its stack", "overflowed its stack"),
+        ("crashed", "crashed (most likely a stack overflow)"),
+        ("was killed by signal", "no answer (killed by a signal)"),
+        ("exited", "no answer (exited before answering)"),
+        ("wrote a file larger", "wrote a file larger than the limit"),
+        ("its answer was larger", "answer too large"),
+        ("answer too large", "answer too large"),
+        ("its answer was invalid", "invalid answer"),
+        (
+            "not run",
+            "not run (the submission's time budget was used up)",
+        ),
+        ("the grader could not", "the grader could not run this case"),
+    ];
+    if let Some(rest) = reason.strip_prefix("answered, then ") {
+        return format!("answered, then {}", hidden_reason(rest));
+    }
+    KINDS
+        .iter()
+        .find(|(start, _)| reason.starts_with(start))
+        .map_or_else(
+            || "failed (details of hidden cases are not shown)".to_string(),
+            |(_, kind)| kind.to_string(),
+        )
 }
 
 fn output_names(test: &TestSpec, expected: &Value) -> Vec<String> {
@@ -540,7 +648,10 @@ fn signal_name(sig: i32) -> &'static str {
     }
 }
 
+/// A panic's message for feedback: the student's own text, bounded (a
+/// panic's place, at its end, is kept).
 fn panic_message(msg: &str) -> String {
+    let msg = untrusted::case_reason(msg);
     if msg.starts_with("not yet implemented") || msg.starts_with("not implemented") {
         let place = msg.find(" at ").map(|i| &msg[i..]).unwrap_or("");
         format!("not implemented yet (todo!() reached{place})")
@@ -562,6 +673,11 @@ fn indent(text: &str, spaces: usize, max_lines: usize) -> String {
     }
     out.join("\n")
 }
+
+/// A leaderboard column no test grades is compared with the rubric's default
+/// tolerance (`rubric.rs`'s `rtol` and `atol` defaults).
+const LEADERBOARD_RTOL: f64 = 1e-7;
+const LEADERBOARD_ATOL: f64 = 1e-12;
 
 fn round_seconds(s: f64) -> f64 {
     (s * 1000.0).round() / 1000.0
@@ -605,4 +721,64 @@ fn check_rubric_against_fixtures(
 /// Where `results.json` goes when `--out` is not given.
 pub fn default_results_path() -> PathBuf {
     PathBuf::from("results.json")
+}
+
+#[cfg(test)]
+mod text_tests {
+    use super::*;
+
+    #[test]
+    fn a_hidden_failure_says_only_its_kind() {
+        for (reason, kind) in [
+            (
+                "panicked: inputs were [0.25, 0.5] at src/lib.rs:3",
+                "panicked",
+            ),
+            (
+                "not implemented yet (todo!() reached at src/lib.rs:9 [0.25])",
+                "not implemented yet (todo!() reached)",
+            ),
+            (
+                "exited with code 37 before answering",
+                "no answer (exited before answering)",
+            ),
+            (
+                "was killed by signal 9 (killed)",
+                "no answer (killed by a signal)",
+            ),
+            (
+                "its answer was invalid: the answer is not JSON: 0.25",
+                "invalid answer",
+            ),
+            (
+                "the grader could not run this case: [0.25, 0.5]",
+                "the grader could not run this case",
+            ),
+            (
+                "answered, then exited with code 3",
+                "answered, then no answer (exited before answering)",
+            ),
+            ("did not finish within 10 s and was stopped", "timed out"),
+            (
+                "ran out of memory (the limit is 1024 MiB)",
+                "ran out of memory",
+            ),
+            (
+                "0.25 0.5 anything else",
+                "failed (details of hidden cases are not shown)",
+            ),
+        ] {
+            assert_eq!(hidden_reason(reason), kind, "{reason}");
+        }
+    }
+
+    #[test]
+    fn a_huge_panic_message_is_kept_short_with_its_place() {
+        let msg = format!("{} at src/lib.rs:12", "leak ".repeat(1 << 20));
+        let shown = panic_message(&msg);
+        assert!(shown.len() <= untrusted::CASE_BYTES + 16, "{}", shown.len());
+        assert!(shown.starts_with("panicked: leak"), "{shown}");
+        assert!(shown.ends_with("at src/lib.rs:12"), "{shown}");
+        assert!(shown.contains("more bytes cut"), "{shown}");
+    }
 }
