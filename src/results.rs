@@ -2,11 +2,12 @@
 //! Field names and values follow Gradescope's autograder specification.
 
 use crate::rubric::Visibility;
+use crate::untrusted;
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Results {
     /// The submission's total; Gradescope uses it instead of summing tests.
     pub score: f64,
@@ -82,7 +83,7 @@ impl Status {
 }
 
 /// One leaderboard column: the student's value, and which way is better.
-#[derive(Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct LeaderboardEntry {
     pub name: String,
     pub value: f64,
@@ -90,7 +91,7 @@ pub struct LeaderboardEntry {
     pub order: Option<String>,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TestResult {
     pub score: f64,
     pub max_score: f64,
@@ -127,8 +128,9 @@ impl Results {
     }
 
     /// Writes the file atomically: a crash never leaves half a results.json.
+    /// It holds at most [`untrusted::RESULTS_BYTES`]: see [`Results::json`].
     pub fn write(&self, path: &Path) -> Result<()> {
-        let text = serde_json::to_string_pretty(self)? + "\n";
+        let text = self.json()?;
         let dir = match path.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => std::path::PathBuf::from("."),
@@ -139,6 +141,42 @@ impl Results {
             .with_context(|| format!("cannot write in {}", dir.display()))?;
         std::io::Write::write_all(&mut tmp, text.as_bytes())?;
         persist_readable(tmp, path)
+    }
+}
+
+impl Results {
+    /// results.json's text, within [`untrusted::RESULTS_BYTES`]: the output
+    /// within [`untrusted::OUTPUT_BYTES`] and each test's within
+    /// [`untrusted::TEST_BYTES`] (the grader keeps them so already), then,
+    /// should a rubric's many tests still make it larger, every text cut to
+    /// a smaller share until it fits. Scores and names are never cut.
+    pub fn json(&self) -> Result<String> {
+        let (mut output_cap, mut test_cap) = (untrusted::OUTPUT_BYTES, untrusted::TEST_BYTES);
+        let mut text = if self.within(output_cap, test_cap) {
+            serde_json::to_string_pretty(self)? + "\n"
+        } else {
+            serde_json::to_string_pretty(&self.clipped(output_cap, test_cap))? + "\n"
+        };
+        while text.len() > untrusted::RESULTS_BYTES && (output_cap > 256 || test_cap > 256) {
+            output_cap = (output_cap / 2).max(256);
+            test_cap = (test_cap / 2).max(256);
+            text = serde_json::to_string_pretty(&self.clipped(output_cap, test_cap))? + "\n";
+        }
+        Ok(text)
+    }
+
+    fn within(&self, output_cap: usize, test_cap: usize) -> bool {
+        self.output.len() <= output_cap && self.tests.iter().all(|t| t.output.len() <= test_cap)
+    }
+
+    /// A copy with the output and each test's output clipped to the caps.
+    pub fn clipped(&self, output_cap: usize, test_cap: usize) -> Results {
+        let mut r = self.clone();
+        r.output = untrusted::clip(&r.output, output_cap);
+        for t in &mut r.tests {
+            t.output = untrusted::clip(&t.output, test_cap);
+        }
+        r
     }
 }
 
@@ -157,6 +195,43 @@ pub fn persist_readable(tmp: tempfile::NamedTempFile, path: &Path) -> Result<()>
 /// proportional fractions (e.g. 35 × 3/4) exact and sums clean.
 pub fn round_score(x: f64) -> f64 {
     (x * 10_000.0).round() / 10_000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sample::{results, test};
+    use crate::untrusted::{OUTPUT_BYTES, RESULTS_BYTES, TEST_BYTES};
+
+    #[test]
+    fn results_json_is_bounded_whatever_the_texts() {
+        // A 10 MB output and a 5 MB test feedback, as a careless caller might pass.
+        let r = results(
+            &"o".repeat(10 << 20),
+            vec![test("1", "t", 0.0, 1.0, &"\"".repeat(5 << 20))],
+        );
+        let text = r.json().unwrap();
+        assert!(
+            text.len() <= OUTPUT_BYTES + 2 * TEST_BYTES + 4096,
+            "{}",
+            text.len()
+        );
+        let back: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert!(back["output"].as_str().unwrap().contains("more bytes cut"));
+        // Hundreds of tests, each at its cap of JSON-escaped text: still 1 MiB.
+        let many = (0..400)
+            .map(|i| test(&i.to_string(), "t", 0.0, 1.0, &"\\".repeat(TEST_BYTES)))
+            .collect();
+        let text = results(&"o".repeat(OUTPUT_BYTES), many).json().unwrap();
+        assert!(text.len() <= RESULTS_BYTES, "{}", text.len());
+        let back: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(back["tests"].as_array().unwrap().len(), 400);
+        // Small results are written as they are.
+        let small = results("ok", vec![test("1", "t", 1.0, 1.0, "fine")]);
+        assert_eq!(
+            small.json().unwrap(),
+            serde_json::to_string_pretty(&small).unwrap() + "\n"
+        );
+    }
 }
 
 /// Hand-built results for the unit tests of the formatters.
