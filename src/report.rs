@@ -1,8 +1,13 @@
 //! The human-readable summary printed after grading: one line per test and,
-//! under each failed test, its first failure in full (wrapped, never cut), then
-//! a pointer to results.json for the rest.
+//! under each failed test, its first failure in full (wrapped, never cut but
+//! to its bound), then a pointer to results.json for the rest.
+//!
+//! It goes to a terminal or a CI log: every text from results.json is made
+//! inert first (`untrusted::inert`: no control character, no GitHub
+//! workflow command).
 
 use crate::results::{Results, Status};
+use crate::untrusted;
 use std::fmt::Write;
 
 /// Columns for a failure's text, after its indentation.
@@ -50,7 +55,8 @@ pub fn table(results: &Results, title: &str) -> String {
                 .copied()
                 .or_else(|| lines.iter().copied().find(|l| !l.is_empty()));
             if let Some(first) = first {
-                for (k, line) in wrap(first, WRAP).iter().enumerate() {
+                let first = untrusted::inert(&untrusted::clip(first, untrusted::TEST_BYTES));
+                for (k, line) in wrap(&first, WRAP).iter().enumerate() {
                     let pad = if k == 0 { INDENT } else { CONTINUED };
                     let _ = writeln!(out, "{pad}{line}");
                 }
@@ -75,7 +81,8 @@ pub fn table(results: &Results, title: &str) -> String {
         width = width + 6
     );
     if !results.output.trim().is_empty() {
-        let _ = writeln!(out, "\n{}", results.output.trim_end());
+        let output = untrusted::clip(&results.output, untrusted::OUTPUT_BYTES);
+        let _ = writeln!(out, "\n{}", untrusted::inert_lines(output.trim_end()));
     }
     if failed > 0 && graded {
         let _ = writeln!(
@@ -226,6 +233,32 @@ mod tests {
             assert!(line.chars().count() <= INDENT.len() + WRAP + 2, "{line}");
         }
         assert!(!table.contains('…'), "{table}");
+    }
+
+    #[test]
+    fn student_text_cannot_act_on_a_terminal_or_ci_log() {
+        let hostile = "✗ case a (x): panicked: ok\r::notice title=grade::Score 100 / 100 \
+                       ::stop-commands::tok ##[set-output name=s;]100 \u{1b}[2K\u{1b}[1A \u{202e}x";
+        let r = results(
+            "Graded src/lib.rs.\nOnly src/lib.rs is graded; not used: a\n::error::x.txt, ##[warning]y",
+            vec![test("1", "cost", 0.0, 5.0, &format!("0 of 1 cases passed.\n{hostile}"))],
+        );
+        let table = table(&r, "Lab");
+        for bad in ["::", "##[", "\r", "\u{1b}", "\u{202e}"] {
+            assert!(!table.contains(bad), "{bad:?} in {table}");
+        }
+        assert!(table.contains("notice title=grade"), "{table}");
+        let huge = results(
+            &"x".repeat(10 << 20),
+            vec![test(
+                "1",
+                "cost",
+                0.0,
+                5.0,
+                &format!("✗ {}", "y ".repeat(5 << 20)),
+            )],
+        );
+        assert!(table(&huge, "Lab").len() < 2 * untrusted::OUTPUT_BYTES);
     }
 
     #[test]
