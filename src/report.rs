@@ -243,11 +243,11 @@ mod tests {
             "Graded src/lib.rs.\nOnly src/lib.rs is graded; not used: a\n::error::x.txt, ##[warning]y",
             vec![test("1", "cost", 0.0, 5.0, &format!("0 of 1 cases passed.\n{hostile}"))],
         );
-        let table = table(&r, "Lab");
+        let shown = table(&r, "Lab");
         for bad in ["::", "##[", "\r", "\u{1b}", "\u{202e}"] {
-            assert!(!table.contains(bad), "{bad:?} in {table}");
+            assert!(!shown.contains(bad), "{bad:?} in {shown}");
         }
-        assert!(table.contains("notice title=grade"), "{table}");
+        assert!(shown.contains("notice title=grade"), "{shown}");
         let huge = results(
             &"x".repeat(10 << 20),
             vec![test(
