@@ -96,6 +96,22 @@ pub fn status(results: &Results) -> Status {
 const GRADER_FAILURE_PREFIX: &str =
     "The autograder could not grade this submission (not your fault): ";
 
+/// A text cell of gradebook.csv that a spreadsheet will not run: a cell
+/// starting with `=`, `+`, `-`, `@`, a tab or a line break (or their
+/// full-width forms) gets a leading `'`, as OWASP advises for CSV injection.
+/// Folder names and submitter names are chosen by students; a folder `-x`
+/// is therefore listed as `'-x`. Numbers we write are never text cells.
+fn inert_cell(text: &str) -> String {
+    const TRIGGERS: &[char] = &[
+        '=', '+', '-', '@', '\t', '\r', '\n', '\u{FF1D}', '\u{FF0B}', '\u{FF0D}', '\u{FF20}',
+    ];
+    if text.starts_with(TRIGGERS) {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    }
+}
+
 pub fn csv(rows: &[Row]) -> Result<String> {
     let names = test_names(rows);
     let mut out = csv::Writer::from_writer(Vec::new());
@@ -105,12 +121,12 @@ pub fn csv(rows: &[Row]) -> Result<String> {
         "total".to_string(),
         "status".to_string(),
     ];
-    header.extend(names.iter().cloned());
+    header.extend(names.iter().map(|n| inert_cell(n)));
     out.write_record(&header)?;
     for row in rows {
         let mut record = vec![
-            row.student.clone(),
-            row.name.clone().unwrap_or_default(),
+            inert_cell(&row.student),
+            inert_cell(row.name.as_deref().unwrap_or_default()),
             number(row.results.score),
             status(&row.results).as_str().to_string(),
         ];
@@ -439,11 +455,19 @@ fn escape(text: &str) -> String {
 }
 
 /// Writes gradebook.csv, summary.md and histogram.svg into `out`.
+/// Each by temp-and-rename: never through a link at those paths.
 pub fn write_all(rows: &[Row], out: &Path, title: &str) -> Result<()> {
+    use crate::safe_write::write;
     std::fs::create_dir_all(out)?;
-    std::fs::write(out.join("gradebook.csv"), csv(rows)?)?;
-    std::fs::write(out.join("summary.md"), summary_markdown(rows, title))?;
-    std::fs::write(out.join("histogram.svg"), histogram_svg(rows, title))?;
+    write(&out.join("gradebook.csv"), csv(rows)?.as_bytes())?;
+    write(
+        &out.join("summary.md"),
+        summary_markdown(rows, title).as_bytes(),
+    )?;
+    write(
+        &out.join("histogram.svg"),
+        histogram_svg(rows, title).as_bytes(),
+    )?;
     Ok(())
 }
 
@@ -619,6 +643,57 @@ mod tests {
             every.contains("Every submission was graded (8)."),
             "{every}"
         );
+    }
+
+    #[test]
+    fn csv_cells_that_a_spreadsheet_would_run_are_made_text() {
+        let mut rows = vec![
+            row(
+                "=HYPERLINK(\"http://x\",\"y\")",
+                results("", vec![test("1", "t", 1.0, 1.0, "")]),
+            ),
+            row("+1+1", results("", vec![test("1", "t", 0.5, 1.0, "")])),
+            row("-2", results("", vec![test("1", "t", 0.0, 1.0, "")])),
+            row("@SUM(A1)", results("", vec![test("1", "t", 1.0, 1.0, "")])),
+            row("\tx", results("", vec![test("1", "t", 1.0, 1.0, "")])),
+            row("\rx", results("", vec![test("1", "t", 1.0, 1.0, "")])),
+            row("ok-name", results("", vec![test("1", "t", 1.0, 1.0, "")])),
+        ];
+        rows[6].name = Some("=cmd|' /C calc'!A0".into());
+        let text = csv(&rows).unwrap();
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        let cells: Vec<Vec<String>> = reader
+            .records()
+            .map(|r| r.unwrap().iter().map(str::to_string).collect())
+            .collect();
+        let students: Vec<&str> = cells.iter().map(|r| r[0].as_str()).collect();
+        assert_eq!(
+            students,
+            [
+                "'=HYPERLINK(\"http://x\",\"y\")",
+                "'+1+1",
+                "'-2",
+                "'@SUM(A1)",
+                "'\tx",
+                "'\rx",
+                "ok-name"
+            ]
+        );
+        assert_eq!(cells[6][1], "'=cmd|' /C calc'!A0");
+        assert_eq!(
+            cells[1][1], "Name of +1+1",
+            "a name is quoted only when it starts badly"
+        );
+        // Numbers stay numbers.
+        assert_eq!(cells[1][2], "0.5");
+        for r in &cells {
+            for c in r {
+                assert!(
+                    !c.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                    "a live cell: {c:?}"
+                );
+            }
+        }
     }
 
     #[test]

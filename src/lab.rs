@@ -113,14 +113,19 @@ impl Lab {
     }
 }
 
-/// The labs under `reference/labs/`, sorted.
+/// The largest upload `Cargo.toml` read to name a lab: the handouts' are
+/// under 400 bytes, a student's with extra dependencies a few KB.
+pub const MAX_MANIFEST_BYTES: u64 = 64 << 10;
+
 /// The lab whose handout `submission` is, by its `Cargo.toml` package name
-/// (the handout's `crate_name`), when that is unambiguous.
+/// (the handout's `crate_name`), when that is unambiguous. The manifest is an
+/// upload file: read on `submission::read_upload_file`'s terms (no link, no
+/// pipe or device, at most [`MAX_MANIFEST_BYTES`]).
 pub fn from_handout(root: &Path, submission: &Path) -> Option<String> {
-    let manifest: toml::Table = std::fs::read_to_string(submission.join("Cargo.toml"))
-        .ok()?
-        .parse()
-        .ok()?;
+    let bytes =
+        crate::submission::read_upload_file(&submission.join("Cargo.toml"), MAX_MANIFEST_BYTES)
+            .ok()?;
+    let manifest: toml::Table = String::from_utf8(bytes).ok()?.parse().ok()?;
     let package = manifest
         .get("package")?
         .get("name")?
@@ -136,6 +141,7 @@ pub fn from_handout(root: &Path, submission: &Path) -> Option<String> {
     }
 }
 
+/// The labs under `reference/labs/`, sorted.
 pub fn names(root: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(root.join("reference").join("labs"))
         .into_iter()

@@ -25,6 +25,7 @@ pub mod regions;
 pub mod report;
 pub mod results;
 pub mod rubric;
+pub mod safe_write;
 pub mod sandbox;
 pub mod submission;
 pub mod untrusted;

@@ -231,8 +231,11 @@ fn grade(root: &Path, args: GradeArgs) -> Result<ExitCode> {
     print!("{}", report::table(&results, &title));
     println!("results written to {}", out.display());
     if let Some(junit) = &args.junit {
-        std::fs::write(junit, grade::junit::junit(&results, grader.lab.name()))
-            .with_context(|| format!("cannot write {}", junit.display()))?;
+        // Never through a link a student's repository may hold at that path.
+        grade::safe_write::write(
+            junit,
+            grade::junit::junit(&results, grader.lab.name()).as_bytes(),
+        )?;
         println!("JUnit XML written to {}", junit.display());
     }
     if args.format == Format::Github {
@@ -241,13 +244,12 @@ fn grade(root: &Path, args: GradeArgs) -> Result<ExitCode> {
             grade::github::annotations(&results, &grader.lab.spec.student_file)
         );
         if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY") {
-            use std::io::Write;
-            let mut file = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(&summary)
-                .with_context(|| format!("cannot append to $GITHUB_STEP_SUMMARY ({summary:?})"))?;
-            file.write_all(grade::github::summary_markdown(&results, &title).as_bytes())?;
+            // Appended without following a link, and only to a regular file.
+            grade::safe_write::append(
+                Path::new(&summary),
+                grade::github::summary_markdown(&results, &title).as_bytes(),
+            )
+            .context("cannot append to $GITHUB_STEP_SUMMARY")?;
         }
     }
     if let Some(min) = args.min_score {
