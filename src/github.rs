@@ -7,10 +7,18 @@
 //!   shown on the run's summary page.
 //!
 //! Both are pure: they format a [`Results`] and print or write nothing.
+//!
+//! Text from results.json may be the student's (panic messages, compiler
+//! messages quoting their code, file names from their upload). In commands it
+//! is bounded and inert (`untrusted::inert`: no control character, and no
+//! `::` or `##[` the runner could take for a command of its own, such as a
+//! forged score notice or `stop-commands`); in Markdown it is escaped so that
+//! no markup, HTML, link or image survives (`untrusted::markdown`).
 
 use crate::gradebook::status;
 use crate::report::clip_words;
 use crate::results::{round_score, Results, Status, TestResult};
+use crate::untrusted;
 use std::fmt::Write;
 
 /// GitHub shows at most 10 error annotations per step; compile errors come first.
@@ -97,7 +105,8 @@ pub fn annotations(results: &Results, student_file: &str) -> String {
 /// one row per test, and the overall output folded away when there is any.
 pub fn summary_markdown(results: &Results, title: &str) -> String {
     let mut out = format!(
-        "## {title}: {} / {}\n\n",
+        "## {}: {} / {}\n\n",
+        untrusted::markdown(title),
         points(results.score),
         points(results.max_score())
     );
@@ -125,7 +134,8 @@ pub fn summary_markdown(results: &Results, title: &str) -> String {
         }
         out.push('\n');
     }
-    let output = results.output.trim_end();
+    let output = untrusted::clean(&untrusted::clip(&results.output, untrusted::OUTPUT_BYTES));
+    let output = output.trim_end();
     if !output.trim().is_empty() {
         // A fence longer than any run of backticks in the text cannot be closed by it.
         let longest = output.split(|c| c != '`').map(str::len).max().unwrap_or(0);
@@ -286,11 +296,17 @@ fn points(x: f64) -> String {
     (round_score(x) + 0.0).to_string()
 }
 
-/// A workflow command's message: GitHub's escaping of data.
+/// A workflow command's message: at most [`untrusted::ANNOTATION_BYTES`],
+/// each line inert, then GitHub's escaping of data (lines joined by `%0A`).
 fn message(s: &str) -> String {
-    s.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
+    let s = untrusted::clip(s, untrusted::ANNOTATION_BYTES);
+    s.split('\n')
+        .map(|line| {
+            let line = line.strip_suffix('\r').unwrap_or(line);
+            untrusted::inert(line).replace('%', "%25")
+        })
+        .collect::<Vec<_>>()
+        .join("%0A")
 }
 
 /// A workflow command's property value: as [`message`], plus `:` and `,`.
@@ -298,20 +314,10 @@ fn property(s: &str) -> String {
     message(s).replace(':', "%3A").replace(',', "%2C")
 }
 
-/// Text for a Markdown table cell: one line, Markdown and HTML shown literally.
+/// Text for a Markdown table cell: one line, Markdown and HTML shown
+/// literally, no link or image (see [`untrusted::markdown`]).
 pub(crate) fn cell(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '\r' | '\n' => out.push(' '),
-            '\\' | '|' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '~' => {
-                out.push('\\');
-                out.push(c);
-            }
-            _ => out.push(c),
-        }
-    }
-    out
+    untrusted::markdown(s)
 }
 
 #[cfg(test)]
@@ -416,8 +422,68 @@ error: could not compile `lab1` (lib) due to 3 previous errors";
             "::error file=lab 1/src/lib%2Cv2.rs,title=1 a%3A b%2C 100%25 (0.25/1)::✗ 50%25 off: a, b\n\
              ::notice title=grade::Score 0.25 / 1\n"
         );
-        assert_eq!(message("a%b\r\nc: d, e"), "a%25b%0D%0Ac: d, e");
-        assert_eq!(property("a%b\r\nc: d, e"), "a%25b%0D%0Ac%3A d%2C e");
+        assert_eq!(message("a%b\r\nc: d, e"), "a%25b%0Ac: d, e");
+        assert_eq!(property("a%b\r\nc: d, e"), "a%25b%0Ac%3A d%2C e");
+    }
+
+    #[test]
+    fn student_text_forges_no_command_and_no_markup() {
+        let hostile = "✗ case a (x): panicked: \r::notice title=grade::Score 100 / 100\r\
+                       ::stop-commands::tok ##[set-output name=s;]1 \u{1b}[1A\u{202e} \
+                       <img src=https://e.com/i.png> [link](https://e.com) ![i](x) a@b.co www.e.com";
+        let r = results(
+            "Graded src/lib.rs.\n::error::forged.txt\n<img src=x>",
+            vec![test(
+                "1",
+                "cost",
+                0.0,
+                5.0,
+                &format!("0 of 1 cases passed.\n{hostile}"),
+            )],
+        );
+        let out = annotations(&r, "src/lib.rs");
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines.len(), 2, "{out}");
+        assert!(lines[0].starts_with("::error file=src/lib.rs,title=1 cost (0/5)::"));
+        assert_eq!(lines[1], "::notice title=grade::Score 0 / 5");
+        // After the command's own `::`, nothing the runner could read as another.
+        let message = lines[0].split_once("(0/5)::").unwrap().1;
+        for bad in ["::", "##[", "\r", "\u{1b}", "\u{202e}"] {
+            assert!(!message.contains(bad), "{bad:?} in {message}");
+        }
+        let markup = "✗ <img src=https://e.com/i.png> [l](https://e.com) ![i](x) a@b.co www.e.com";
+        let r = results(
+            "Graded src/lib.rs.\n::error::forged.txt\n<img src=x>",
+            vec![test(
+                "1",
+                "cost",
+                0.0,
+                5.0,
+                &format!("0 of 1 cases passed.\n{markup}"),
+            )],
+        );
+        let md = summary_markdown(&r, "Lab <b>");
+        assert!(md.starts_with("## Lab \\<b\\>: 0 / 5"), "{md}");
+        let row = md.lines().find(|l| l.starts_with("| 1 ")).unwrap();
+        assert!(row.contains("\\<img src=https\\://e.com/i.png\\>"), "{row}");
+        for bad in [" <img", " [l]", "https://", "@b", "www.e"] {
+            assert!(!row.contains(bad), "{bad:?} in {row}");
+        }
+        // The output is in a fenced block, cleaned, so no markup applies.
+        assert!(md.contains("```text\nGraded src/lib.rs.\n::error::forged.txt\n<img src=x>\n```"));
+        let huge = results(&"x\n".repeat(1 << 20), vec![]);
+        assert!(summary_markdown(&huge, "Lab").len() < 2 * untrusted::OUTPUT_BYTES);
+        let huge = results(
+            "",
+            vec![test(
+                "1",
+                "t",
+                0.0,
+                1.0,
+                &format!("✗ {}", "y".repeat(1 << 20)),
+            )],
+        );
+        assert!(annotations(&huge, "src/lib.rs").len() < 2 * untrusted::ANNOTATION_BYTES);
     }
 
     #[test]

@@ -215,7 +215,10 @@ pub fn markdown(text: &str) -> String {
             // `http://…`: an escaped colon ends the scheme's autolink.
             ':' if chars.peek() == Some(&'/') => out.push_str("\\:"),
             // `www.…`
-            '.' if out.len() >= 3 && out[out.len() - 3..].eq_ignore_ascii_case("www") => {
+            '.' if out
+                .get(out.len().saturating_sub(3)..)
+                .is_some_and(|end| end.eq_ignore_ascii_case("www")) =>
+            {
                 out.push_str("\\.")
             }
             // `name@host` (escaping does not stop e-mail autolinks; a break does).
@@ -331,5 +334,6 @@ mod tests {
         assert_eq!(markdown("&lt;b&gt; $x$"), "\\&lt;b\\&gt; \\$x\\$");
         assert_eq!(markdown("src/lib.rs:12:5"), "src/lib.rs:12:5");
         assert_eq!(markdown("\u{1b}[2J"), "\u{fffd}\\[2J");
+        assert_eq!(markdown("✗.é.www.x"), "✗.é.www\\.x");
     }
 }
