@@ -282,7 +282,10 @@ pub fn summary_markdown(rows: &[Row], title: &str) -> String {
         .map(|r| r.results.max_score())
         .fold(0.0, f64::max);
     let mean = scores.iter().sum::<f64>() / scores.len().max(1) as f64;
-    let mut md = format!("# {title}\n\n");
+    // Every text from results.json or the upload (folder names, submitter
+    // names, compiler messages, feedback) goes through `cell`: no markup, HTML,
+    // link or image of a student's survives (see `untrusted::markdown`).
+    let mut md = format!("# {}\n\n", cell(title));
     md.push_str(&format!(
         "{} submissions · mean {} · median {} · min {} · max {} (of {})\n\n",
         rows.len(),
@@ -344,7 +347,8 @@ pub fn summary_markdown(rows: &[Row], title: &str) -> String {
             .max_by_key(|(m, n)| (**n, std::cmp::Reverse((*m).clone())))
             .map_or(String::new(), |(m, n)| format!("{} ({n}×)", cell(m)));
         md.push_str(&format!(
-            "| {name} | {passed}/{} ({:.0}%) | {common} |\n",
+            "| {} | {passed}/{} ({:.0}%) | {common} |\n",
+            cell(&name),
             rows.len(),
             100.0 * passed as f64 / rows.len().max(1) as f64
         ));
@@ -694,6 +698,57 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn the_summary_carries_no_students_markup_html_or_links() {
+        let mut broken = results(
+            "Your src/lib.rs does not compile, so nothing could be graded. The compiler says:\n\n\
+             error: <img src=https://e.com/i.png> [x](https://e.com) ![i](j) me@e.com\n",
+            vec![test("a", "a", 0.0, 50.0, "Not graded: x")],
+        );
+        broken.extra_data.status = Some(Status::DidNotCompile);
+        let mut rows = vec![row("<img src=x onerror=alert(1)>", broken)];
+        rows[0].name = Some("[click](https://e.com) www.e.com\n# heading".into());
+        rows.push(row(
+            "b",
+            results(
+                "",
+                vec![test(
+                    "a",
+                    "a",
+                    0.0,
+                    50.0,
+                    "✗ case x (y): panicked: <script>x</script> ![i](https://e.com/i.png)",
+                )],
+            ),
+        ));
+        let md = summary_markdown(&rows, "Lab <b>");
+        assert!(md.starts_with("# Lab \\<b\\>\n"), "{md}");
+        // What Markdown reads as markup: the text without its escaped characters.
+        let mut unescaped = String::new();
+        let mut chars = md.chars();
+        while let Some(c) = chars.next() {
+            if c == '\\' {
+                chars.next();
+            } else {
+                unescaped.push(c);
+            }
+        }
+        for bad in [
+            "<img",
+            "<script",
+            "](http",
+            "https://",
+            "me@e",
+            "www.e",
+            "\n# heading",
+        ] {
+            assert!(!unescaped.contains(bad), "{bad:?} in {md}");
+        }
+        // The one image is the grader's histogram.
+        assert_eq!(unescaped.matches("](").count(), 1, "{md}");
+        assert!(md.contains("\\<img src=x onerror=alert(1)\\>"), "{md}");
     }
 
     #[test]

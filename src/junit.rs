@@ -12,9 +12,17 @@
 //! it did not compile, the compiler's text is said once, in a first test case
 //! named `compile` (CI views show test cases, not always the suite's output),
 //! instead of in the suite's `<system-out>`.
+//!
+//! Student text (feedback, compiler messages) is bounded as in results.json
+//! (`untrusted`: a test's feedback to 4 KiB, the output to 64 KiB, a failure
+//! message to one line of 512 bytes), cleaned of control and bidi characters,
+//! and escaped, with the characters XML 1.0 forbids dropped: the document is
+//! at most tests × 4 KiB + 64 KiB of text before escaping (escaping at most
+//! multiplies it by 6, `&quot;`).
 
 use crate::gradebook::status;
 use crate::results::{round_score, Results, Status};
+use crate::untrusted;
 use std::fmt::Write;
 
 /// The test case holding a compile failure's text.
@@ -46,14 +54,18 @@ pub fn junit(results: &Results, suite_name: &str) -> String {
         "  <testsuite name=\"{suite}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\" time=\"{time}\">"
     );
     properties(&mut out, "    ", results.score, results.max_score());
-    let reason = crate::github::not_graded_reason(results);
+    let reason = untrusted::clip(
+        &crate::github::not_graded_reason(results),
+        untrusted::LINE_BYTES,
+    );
+    let output = untrusted::clip(&results.output, untrusted::OUTPUT_BYTES);
     if compile_case {
         let _ = writeln!(
             out,
             "    <testcase name=\"{COMPILE_CASE}\" classname=\"{suite}\" time=\"{time}\">\n      \
              <failure message=\"{}\" type=\"compile error\">{}</failure>\n    </testcase>",
             attr(&reason),
-            text(results.output.trim_end())
+            text(output.trim_end())
         );
     }
     for t in &results.tests {
@@ -82,25 +94,23 @@ pub fn junit(results: &Results, suite_name: &str) -> String {
                 text(&body)
             );
         } else if t.status != "passed" {
-            let first = t.output.lines().next().unwrap_or("");
+            let feedback = untrusted::clip(&t.output, untrusted::TEST_BYTES);
+            let first = feedback.lines().next().unwrap_or("");
             let _ = writeln!(
                 out,
                 "      <failure message=\"{}\" type=\"{}\">{}</failure>",
-                attr(first),
+                attr(&untrusted::clip(first, untrusted::LINE_BYTES)),
                 attr(&t.status),
-                text(&t.output)
+                text(&feedback)
             );
         } else if !t.output.is_empty() {
-            let _ = writeln!(out, "      <system-out>{}</system-out>", text(&t.output));
+            let feedback = untrusted::clip(&t.output, untrusted::TEST_BYTES);
+            let _ = writeln!(out, "      <system-out>{}</system-out>", text(&feedback));
         }
         out.push_str("    </testcase>\n");
     }
-    if !results.output.is_empty() && !compile_case {
-        let _ = writeln!(
-            out,
-            "    <system-out>{}</system-out>",
-            text(&results.output)
-        );
+    if !output.is_empty() && !compile_case {
+        let _ = writeln!(out, "    <system-out>{}</system-out>", text(&output));
     }
     out.push_str("  </testsuite>\n</testsuites>\n");
     out
@@ -123,8 +133,9 @@ fn points(x: f64) -> String {
     (round_score(x) + 0.0).to_string()
 }
 
-/// Character data: markup characters escaped, characters XML 1.0 forbids dropped,
-/// and `\r` kept as a reference (parsers turn a literal one into `\n`).
+/// Character data: cleaned (`untrusted::clean`: control and bidi characters
+/// shown as U+FFFD, line ends as `\n`), markup characters escaped, characters
+/// XML 1.0 forbids dropped.
 fn text(s: &str) -> String {
     escape(s, false)
 }
@@ -136,6 +147,7 @@ fn attr(s: &str) -> String {
 }
 
 fn escape(s: &str, in_attr: bool) -> String {
+    let s = untrusted::clean(s);
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -253,7 +265,8 @@ mod tests {
     fn escapes_nasty_output() {
         let nasty =
             "a \"quoted\" <tag> & 'apostrophe' ]]> \u{0}\u{7}\u{1b}[31m\u{ffff} 🦀\tend\r\nline 2";
-        let clean = "a \"quoted\" <tag> & 'apostrophe' ]]> [31m 🦀\tend\r\nline 2";
+        let clean =
+            "a \"quoted\" <tag> & 'apostrophe' ]]> \u{fffd}\u{fffd}\u{fffd}[31m 🦀\tend\nline 2";
         let r = results(nasty, vec![test("1", "<\"it's\" & co>", 0.0, 1.0, nasty)]);
         let xml = junit(&r, "suite \"<&>\"");
         let doc = roxmltree::Document::parse(&xml).unwrap();
@@ -265,7 +278,7 @@ mod tests {
         let f = child(case, "failure").unwrap();
         assert_eq!(
             f.attribute("message"),
-            Some("a \"quoted\" <tag> & 'apostrophe' ]]> [31m 🦀\tend")
+            Some("a \"quoted\" <tag> & 'apostrophe' ]]> \u{fffd}\u{fffd}\u{fffd}[31m 🦀\tend")
         );
         assert_eq!(f.text(), Some(clean));
         let out = child(suite, "system-out").unwrap();
