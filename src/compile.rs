@@ -252,13 +252,21 @@ pub fn build(
     jail: &Jail,
 ) -> Result<PathBuf, BuildFailure> {
     let internal = BuildFailure::Internal;
+    // `work` stays 0700 and root's; everything the children reach is in
+    // `tree`, which (as root) they see alone: the grader's temp folder is
+    // covered by an empty tmpfs in their mount namespace.
+    let outer = work;
+    let work = &outer.join("w");
     let crate_dir = work.join("crate");
     let probe_dir = work.join("probe");
     let out_dir = work.join("out");
     let tmp_dir = work.join("tmp");
     let confinement = (|| -> Result<Arc<Confinement>> {
         use std::os::unix::fs::PermissionsExt;
-        // Traversable by the sandbox account; writable only where it must write.
+        // Nobody but root enters `outer`; inside it, `tree` is traversable by
+        // the sandbox account and writable only where it must write.
+        std::fs::set_permissions(outer, std::fs::Permissions::from_mode(0o700))?;
+        std::fs::create_dir_all(work)?;
         std::fs::set_permissions(work, std::fs::Permissions::from_mode(0o755))?;
         for dir in [&crate_dir, &probe_dir, &out_dir, &tmp_dir] {
             std::fs::create_dir_all(dir)?;
@@ -270,7 +278,13 @@ pub fn build(
             (tools.sysroot.clone(), work.join("toolchain")),
             (deps.search_dir.clone(), work.join("deps")),
         ];
-        Ok(Arc::new(jail.confine(work, &shared, &[])?))
+        let confinement = jail.confine(work, &shared, &[])?.hiding_all_but(work, &[])?;
+        if jail.private_mounts() && !confinement.hides() {
+            // The temp folder cannot be hidden here: the sandbox account
+            // must at least traverse `outer` (it cannot list it).
+            std::fs::set_permissions(outer, std::fs::Permissions::from_mode(0o711))?;
+        }
+        Ok(Arc::new(confinement))
     })()
     .map_err(internal)?;
     let seen = Seen {
@@ -354,6 +368,7 @@ pub fn build(
     compile_step(bin, wall, &confinement, &lab.spec.student_file).map_err(|e| match e {
         StepError::Errors(text, Blame::Student) => BuildFailure::Student(text),
         StepError::Errors(text, Blame::Probe) => BuildFailure::Api(text),
+        StepError::Limit(text) => BuildFailure::Student(text),
         StepError::Other(e) => BuildFailure::Internal(e),
     })?;
     // The code the probe runs must not be able to replace it, or leave files
@@ -407,6 +422,11 @@ fn extern_arg(cmd: &mut Command, deps: &Deps, seen: &Seen, name: &str) {
 
 enum StepError {
     Errors(String, Blame),
+    /// The student's code made the compiler exceed a limit (memory, time,
+    /// output size): the student's fault, said in those words.
+    Limit(String),
+    /// The grader's or the machine's fault (no space left, a signal nobody
+    /// here sent): never the student's 0.
     Other(anyhow::Error),
 }
 
@@ -417,6 +437,26 @@ enum Blame {
     Student,
     Probe,
 }
+
+/// Address space of one compiler run. rustc's LLVM needs well over 1 GiB of
+/// address space to load; compiling the three labs' solutions peaked at 845
+/// MB of address space (VmPeak) and 185 MB resident: 2 GiB leaves more than
+/// twice that, and two batch jobs stay far below the machine. A huge static
+/// array is then refused by rustc itself ("tried to allocate more memory than
+/// available to compiler") or aborts it.
+pub const COMPILE_ADDRESS_SPACE: u64 = 2 << 30;
+
+/// Largest file the compiler may write. The solutions' probes are about
+/// 13 MB (opt-level 0, no debug info); a 400 MB static array makes a 404 MB
+/// binary and is stopped here. It also bounds what one compile can put on
+/// disk (rustc writes a handful of files: object files and the binary).
+pub const COMPILE_FILE_SIZE: u64 = 128 << 20;
+
+/// rustc's lint for a constant evaluation that runs too long. `--cap-lints
+/// warn` (kept so that a student's `#![deny(..)]` cannot fail the grader's
+/// own probe code) turns it into a warning, after which rustc evaluates on
+/// forever; the compile is stopped when it appears (about 1.6 s in).
+const CONST_EVAL_LINT: &str = "long_running_const_eval";
 
 /// Shown errors at most; the rest are counted.
 const SHOWN_ERRORS: usize = 3;
@@ -431,28 +471,35 @@ fn compile_step(
     let limits = Limits {
         wall,
         cpu_seconds: wall.as_secs().max(1) * 2,
-        // rustc's LLVM needs well over 1 GiB of address space to load.
-        address_space: Some(8 << 30),
-        file_size: 1 << 30,
+        address_space: Some(COMPILE_ADDRESS_SPACE),
+        file_size: COMPILE_FILE_SIZE,
         open_files: 1024,
         // rustc, cc and ld with their threads; 16 is too few for rustc.
         processes: confinement.drops_privileges().then_some(512),
         output_bytes: 4 << 20,
         answer_bytes: 0,
+        stop_on_stderr: Some(CONST_EVAL_LINT),
     };
     let outcome = sandbox::run(cmd, Stdio::null(), &limits, Some(Arc::clone(confinement)))
         .map_err(|e| StepError::Other(anyhow::anyhow!("cannot run rustc: {e}")))?;
+    let stderr = outcome.stderr.text();
+    if outcome.exit != Exit::Code(0) {
+        if let Some(failure) = limit_or_environment(outcome.exit, &stderr, &limits) {
+            return Err(failure);
+        }
+    }
     match outcome.exit {
         Exit::Code(0) => Ok(()),
-        Exit::TimedOut => Err(StepError::Errors(
-            format!(
-                "compiling took longer than {} s and was stopped",
-                wall.as_secs()
-            ),
-            Blame::Student,
+        Exit::Stopped => Err(StepError::Limit(
+            "your code made the compiler run out of time: a constant evaluation ran too long \
+             (an endless loop in a `const`?), and compiling was stopped"
+                .into(),
         )),
+        Exit::TimedOut => Err(StepError::Limit(format!(
+            "your code made the compiler run out of time: compiling took longer than {} s and was stopped",
+            wall.as_secs()
+        ))),
         _ => {
-            let stderr = outcome.stderr.text();
             let errors = error_diagnostics(&stderr);
             if errors.is_empty() {
                 return Err(StepError::Errors(
@@ -477,6 +524,100 @@ fn compile_step(
             Err(StepError::Errors(summarise(&rendered), blame))
         }
     }
+}
+
+/// A failed compile that is not about the student's code being wrong: the
+/// machine's fault (no space left, a quota, a signal neither the grader nor
+/// the student's code could have sent), or a limit the student's code drove
+/// the compiler into.
+fn limit_or_environment(exit: Exit, stderr: &str, limits: &Limits) -> Option<StepError> {
+    let environment = |why: &str| {
+        Some(StepError::Other(anyhow::anyhow!(
+            "the compiler failed because of the machine, not the submission: {why}"
+        )))
+    };
+    let machine_text = machine_text(stderr);
+    for (needle, why) in [
+        ("No space left on device", "no space left on device"),
+        ("os error 28", "no space left on device"),
+        ("Disk quota exceeded", "disk quota exceeded"),
+        ("os error 122", "disk quota exceeded"),
+        ("Input/output error", "an I/O error"),
+    ] {
+        if machine_text.contains(needle) {
+            return environment(why);
+        }
+    }
+    let memory = || {
+        Some(StepError::Limit(format!(
+            "your code made the compiler run out of memory (the limit is {} MiB)",
+            limits.address_space.unwrap_or(0) >> 20
+        )))
+    };
+    if stderr.contains("memory allocation of") || stderr.contains("failed to allocate") {
+        return memory();
+    }
+    if stderr.contains("File too large") {
+        return Some(StepError::Limit(format!(
+            "your code made the compiler write a file larger than {} MiB",
+            limits.file_size >> 20
+        )));
+    }
+    match exit {
+        Exit::Signal(libc::SIGABRT) => memory(),
+        Exit::Signal(libc::SIGXCPU) => Some(StepError::Limit(format!(
+            "your code made the compiler run out of time (more than {} s of CPU time)",
+            limits.cpu_seconds
+        ))),
+        Exit::Signal(libc::SIGXFSZ) => Some(StepError::Limit(format!(
+            "your code made the compiler write a file larger than {} MiB",
+            limits.file_size >> 20
+        ))),
+        // The grader sends SIGKILL only at the deadline (reported as timed
+        // out); the compiler's own crashes are SIGSEGV, SIGABRT or SIGILL.
+        Exit::Signal(
+            sig @ (libc::SIGKILL
+            | libc::SIGTERM
+            | libc::SIGINT
+            | libc::SIGHUP
+            | libc::SIGQUIT
+            | libc::SIGPIPE
+            | libc::SIGBUS),
+        ) => environment(&format!(
+            "the compiler was killed by signal {sig}, which the grader did not send"
+        )),
+        _ => None,
+    }
+}
+
+/// What the compiler said that the student's code cannot word: lines that
+/// are not diagnostics (an abort, a crash), and the messages of diagnostics
+/// that point at no source (an output file that could not be written, the
+/// linker). Source lines quoted under a diagnostic are left out, so a string
+/// in the student's file cannot pass for the machine's error.
+fn machine_text(stderr: &str) -> String {
+    let mut text = String::new();
+    for line in stderr.lines() {
+        match serde_json::from_str::<Value>(line) {
+            Ok(d) => {
+                if d["spans"].as_array().is_none_or(|s| s.is_empty()) {
+                    text.push_str(d["message"].as_str().unwrap_or(""));
+                    text.push('\n');
+                    for child in d["children"].as_array().into_iter().flatten() {
+                        if child["spans"].as_array().is_none_or(|s| s.is_empty()) {
+                            text.push_str(child["message"].as_str().unwrap_or(""));
+                            text.push('\n');
+                        }
+                    }
+                }
+            }
+            Err(_) => {
+                text.push_str(line);
+                text.push('\n');
+            }
+        }
+    }
+    text
 }
 
 /// The error diagnostics in rustc's JSON output.

@@ -10,7 +10,7 @@ use crate::compare::{compare, Tolerance};
 use crate::compile::{self, BuildFailure, Deps, Toolchain};
 use crate::fixture::{self, Case};
 use crate::handout::Form;
-use crate::jail::{Confinement, Jail};
+use crate::jail::Jail;
 use crate::lab::Lab;
 use crate::protocol::{self, Answer};
 use crate::results::{round_score, ExtraData, LeaderboardEntry, Results, Status, TestResult};
@@ -36,16 +36,84 @@ pub struct Grader {
     pub jail: Jail,
     /// Probe runs at once.
     pub jobs: usize,
+    /// The largest answer frame accepted per (item, case), derived from the
+    /// fixtures (see [`answer_caps`]).
+    answer_caps: BTreeMap<(String, String), usize>,
 }
+
+/// An answer frame may be this many times the expected answer's frame...
+pub const ANSWER_HEADROOM: usize = 4;
+/// ...and never less than this (a scalar's frame is about 40 bytes).
+pub const ANSWER_FLOOR: usize = 64 << 10;
+
+/// Bytes a probe run may write in its private tmpfs (as root; elsewhere the
+/// file-size limit alone applies). The probes write no file at all.
+pub const RUN_DISK_BYTES: u64 = 16 << 20;
 
 /// The outcome of running one item on one case.
 #[derive(Debug, Clone)]
 struct Run {
-    /// The item's outputs, or why there are none (for the student).
+    /// The item's outputs, or why there are none (for the student). Once the
+    /// run is settled (`settle`), only the outputs a leaderboard column reads
+    /// are kept: the verdicts are in `checked`.
     result: Result<Value, String>,
     /// What the student's code printed, if anything (kept short).
     printed: Option<String>,
     seconds: f64,
+    /// Each test's verdict on this run, by test name, worked out as the
+    /// answer arrived (so that the answer itself need not be kept).
+    checked: Vec<(String, Result<(), Checked>)>,
+}
+
+/// A settled verdict's failure (see `Failure`), kept without the answer.
+#[derive(Debug, Clone)]
+enum Checked {
+    Missing(String),
+    Mismatch {
+        path: String,
+        detail: String,
+        summary: String,
+    },
+}
+
+impl Run {
+    /// The verdict worked out when the answer arrived, if any.
+    fn checked(&self, test: &str) -> Option<Result<(), Failure>> {
+        let (_, verdict) = self.checked.iter().find(|(name, _)| name == test)?;
+        Some(verdict.clone().map_err(|c| match c {
+            Checked::Missing(name) => Failure::Missing(name),
+            Checked::Mismatch {
+                path,
+                detail,
+                summary,
+            } => Failure::Mismatch(crate::compare::Mismatch {
+                path,
+                detail,
+                summary,
+            }),
+        }))
+    }
+}
+
+/// The largest answer frame accepted for each (item, case): the expected
+/// answer's frame times [`ANSWER_HEADROOM`], at least [`ANSWER_FLOOR`]. The
+/// headroom covers a same-shaped answer whose every number is written in
+/// full (a fixture's numbers are already ~20 characters; the longest f64 is
+/// 24); a far larger answer is the wrong shape anyway. For CS240 the largest
+/// expected frame is 146 KB (`back_propagation` on `lab_784_8_8_10`), so its
+/// cap is 585 KB; every other (item, case) gets the 64 KiB floor.
+fn answer_caps(cases: &BTreeMap<String, Case>) -> BTreeMap<(String, String), usize> {
+    let mut caps = BTreeMap::new();
+    for (id, case) in cases {
+        for (item, outputs) in &case.expected {
+            let frame = reference::wire::frame(&serde_json::json!({ "ok": outputs })).len();
+            caps.insert(
+                (item.clone(), id.clone()),
+                frame.saturating_mul(ANSWER_HEADROOM).max(ANSWER_FLOOR),
+            );
+        }
+    }
+    caps
 }
 
 impl Grader {
@@ -72,6 +140,7 @@ impl Grader {
             .map_or(1, |n| n.get())
             .clamp(4, 8);
         reaper::become_subreaper();
+        let answer_caps = answer_caps(&cases);
         Ok(Grader {
             lab,
             rubric,
@@ -80,6 +149,7 @@ impl Grader {
             deps,
             jail: Jail::detect(),
             jobs,
+            answer_caps,
         })
     }
 
@@ -283,25 +353,38 @@ impl Grader {
         work: &Path,
         start: Instant,
     ) -> Result<BTreeMap<(String, String), Run>> {
-        // Inputs live outside the confined folder: each probe gets its case's
-        // inputs on stdin and can open no other case's.
-        let inputs = tempfile::Builder::new().prefix("grade-inputs-").tempdir()?;
+        use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+        // Inputs live outside the confined folder, in a folder only the
+        // grader can open: each probe gets its case's inputs on stdin.
+        let inputs = tempfile::Builder::new()
+            .prefix("grade-inputs-")
+            .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
+            .tempdir()
+            .context("cannot create the folder for the cases' inputs")?;
         let inputs_dir = inputs.path().to_path_buf();
-        let run_dir = work.join("run");
-        std::fs::create_dir_all(&run_dir)?;
-        self.jail.give(&run_dir)?;
-        // Runs may write only in run/, and read the probe beside it.
-        let confinement = Arc::new(
-            self.jail
-                .confine(&run_dir, &[], &[work.join("out")])
-                .context("cannot prepare the sandbox")?,
-        );
+        // The tree the compile step made (`<work>/w`, holding `out/probe`).
+        let tree = probe
+            .parent()
+            .and_then(Path::parent)
+            .unwrap_or(work)
+            .to_path_buf();
+        let runs_dir = tree.join("run");
+        std::fs::DirBuilder::new()
+            .mode(0o755)
+            .recursive(true)
+            .create(&runs_dir)
+            .context("cannot create the runs' folder")?;
         for (id, case) in &self.cases {
             // Only inputs ever reach the probe; expected values stay here.
-            std::fs::write(
-                inputs_dir.join(format!("{id}.json")),
-                case.inputs.to_string(),
-            )?;
+            use std::io::Write;
+            let mut file = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(inputs_dir.join(format!("{id}.json")))
+                .context("cannot write a case's inputs")?;
+            file.write_all(case.inputs.to_string().as_bytes())
+                .context("cannot write a case's inputs")?;
         }
         let mut needed: Vec<(String, String)> = Vec::new();
         for t in &self.rubric.tests {
@@ -319,78 +402,157 @@ impl Grader {
             }
         }
         let budget = Duration::from_secs_f64(self.rubric.limits.submission_seconds);
-        let queue = Mutex::new(needed.into_iter());
+        let queue = Mutex::new(needed.into_iter().enumerate());
         let done = Mutex::new(BTreeMap::new());
+        let failure: Mutex<Option<anyhow::Error>> = Mutex::new(None);
         std::thread::scope(|s| {
             for _ in 0..self.jobs {
                 s.spawn(|| loop {
+                    if failure.lock().expect("failure").is_some() {
+                        break;
+                    }
                     let next = queue.lock().expect("queue").next();
-                    let Some((item, case)) = next else { break };
+                    let Some((k, (item, case))) = next else { break };
                     let run = if start.elapsed() >= budget {
-                        Run {
+                        Ok(Run {
                             result: Err(format!(
                                 "not run: the submission used up its {} s time budget",
                                 budget.as_secs()
                             )),
                             printed: None,
                             seconds: 0.0,
-                        }
+                            checked: Vec::new(),
+                        })
                     } else {
                         self.run_one(
                             probe,
                             &item,
+                            &case,
                             &inputs_dir.join(format!("{case}.json")),
-                            &run_dir,
-                            &confinement,
+                            &tree,
+                            &runs_dir.join(k.to_string()),
                         )
                     };
-                    done.lock().expect("results").insert((item, case), run);
+                    match run {
+                        Ok(mut run) => {
+                            self.settle(&mut run, &item, &case);
+                            done.lock().expect("results").insert((item, case), run);
+                        }
+                        Err(e) => {
+                            failure.lock().expect("failure").get_or_insert(e);
+                        }
+                    }
                 });
             }
         });
+        if let Some(e) = failure.into_inner().expect("failure") {
+            return Err(e);
+        }
         Ok(done.into_inner().expect("results"))
     }
 
+    /// Works out every test's verdict on a run as soon as it arrives, then
+    /// drops the answer but for what a leaderboard column reads: the grader
+    /// never holds more than the verdicts of finished runs.
+    fn settle(&self, run: &mut Run, item: &str, case_id: &str) {
+        if run.result.is_err() {
+            return;
+        }
+        let Some(case) = self.cases.get(case_id) else {
+            return;
+        };
+        let mut checked = Vec::new();
+        for t in &self.rubric.tests {
+            if t.item != item || !self.rubric.cases_of(t).iter().any(|c| c.id == case_id) {
+                continue;
+            }
+            let verdict = match self.verdict(t, case, run) {
+                Ok(()) => Ok(()),
+                Err(Failure::Missing(name)) => Err(Checked::Missing(name)),
+                Err(Failure::Mismatch(m)) => Err(Checked::Mismatch {
+                    path: m.path,
+                    detail: m.detail,
+                    summary: m.summary,
+                }),
+                // Not an answer: nothing to settle (and nothing large to drop).
+                Err(Failure::Run(_)) => return,
+            };
+            checked.push((t.name.clone(), verdict));
+        }
+        let kept: Vec<&str> = self
+            .rubric
+            .leaderboard
+            .iter()
+            .filter(|l| l.item == item && l.case == case_id)
+            .map(|l| l.output.as_str())
+            .collect();
+        if let Ok(Value::Object(outputs)) = &mut run.result {
+            outputs.retain(|name, _| kept.contains(&name.as_str()));
+        }
+        run.checked = checked;
+    }
+
+    /// Runs `item` on one case in a fresh folder of its own (created here,
+    /// removed after: no run sees another's files), with a private, sized
+    /// tmpfs on it when the machine allows. The grader's own failures (its
+    /// files, its folders, starting the probe) are errors, never the
+    /// student's failed case.
     fn run_one(
         &self,
         probe: &Path,
         item: &str,
+        case: &str,
         inputs: &Path,
+        tree: &Path,
         run_dir: &Path,
-        confinement: &Arc<Confinement>,
-    ) -> Run {
+    ) -> Result<Run> {
         let l = &self.rubric.limits;
+        std::fs::create_dir(run_dir)
+            .and_then(|()| self.jail.give(run_dir))
+            .with_context(|| format!("cannot create the run folder {}", run_dir.display()))?;
+        let cleanup = RemoveOnDrop(run_dir);
+        // A run may write only in its own folder, and read the probe.
+        let confinement = self
+            .jail
+            .confine(run_dir, &[], &[tree.join("out")])
+            .and_then(|c| c.hiding_all_but(tree, &[]))
+            .and_then(|c| c.with_scratch(run_dir, RUN_DISK_BYTES))
+            .context("cannot prepare the sandbox")?;
+        let answer_bytes = self
+            .answer_caps
+            .get(&(item.to_string(), case.to_string()))
+            .copied()
+            .unwrap_or(ANSWER_FLOOR);
         let limits = Limits {
             wall: Duration::from_secs_f64(l.case_seconds),
             cpu_seconds: l.case_seconds.ceil() as u64 + 1,
             address_space: Some(l.memory_mib << 20),
-            file_size: 16 << 20,
+            file_size: RUN_DISK_BYTES,
             open_files: 64,
             // Per account, system-wide: bounds a fork bomb when children run
             // under their own account (a plain user's other processes count too).
             processes: confinement.drops_privileges().then_some(64),
             output_bytes: 16 << 10,
-            answer_bytes: 64 << 20,
+            answer_bytes,
+            stop_on_stderr: None,
         };
-        let stdin = match std::fs::File::open(inputs) {
-            Ok(f) => Stdio::from(f),
-            Err(e) => {
-                return failed_run(format!("the grader could not open the case's inputs: {e}"))
-            }
-        };
+        let stdin = std::fs::File::open(inputs)
+            .map(Stdio::from)
+            .context("the grader could not open the case's inputs")?;
         let mut cmd = Command::new(probe);
         cmd.arg(item)
             .env_clear()
             .env("RUST_BACKTRACE", "0")
             .current_dir(run_dir);
-        match sandbox::run(cmd, stdin, &limits, Some(Arc::clone(confinement))) {
-            Err(e) => failed_run(format!("the grader could not start the probe: {e}")),
-            Ok(outcome) => Run {
-                printed: (!outcome.stdout.is_empty()).then(|| outcome.stdout.text()),
-                seconds: outcome.elapsed.as_secs_f64(),
-                result: interpret(&outcome, &limits),
-            },
-        }
+        let outcome = sandbox::run(cmd, stdin, &limits, Some(Arc::new(confinement)))
+            .context("the grader could not run the probe")?;
+        drop(cleanup);
+        Ok(Run {
+            printed: (!outcome.stdout.is_empty()).then(|| outcome.stdout.text()),
+            seconds: outcome.elapsed.as_secs_f64(),
+            result: interpret(&outcome, &limits),
+            checked: Vec::new(),
+        })
     }
 
     fn score_test(&self, test: &TestSpec, runs: &BTreeMap<(String, String), Run>) -> TestResult {
@@ -460,6 +622,9 @@ impl Grader {
     /// Whether `run` answered `test` on `case`: every output the test compares
     /// present and within its tolerance.
     fn verdict(&self, test: &TestSpec, case: &Case, run: &Run) -> Result<(), Failure> {
+        if let Some(known) = run.checked(&test.name) {
+            return known;
+        }
         let outputs = run.result.as_ref().map_err(|r| Failure::Run(r.clone()))?;
         let tol = Tolerance {
             rtol: test.rtol,
@@ -559,11 +724,12 @@ fn output_names(test: &TestSpec, expected: &Value) -> Vec<String> {
     }
 }
 
-fn failed_run(reason: String) -> Run {
-    Run {
-        result: Err(reason),
-        printed: None,
-        seconds: 0.0,
+/// Removes a run's folder when the run is over, whatever happened.
+struct RemoveOnDrop<'a>(&'a Path);
+
+impl Drop for RemoveOnDrop<'_> {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(self.0);
     }
 }
 
@@ -580,10 +746,16 @@ fn last_number(v: &Value) -> Option<f64> {
 /// What a probe run means for the student.
 fn interpret(outcome: &Outcome, limits: &Limits) -> Result<Value, String> {
     if outcome.answer_overflow {
-        return Err(format!(
-            "its answer was larger than {} MiB",
-            limits.answer_bytes >> 20
-        ));
+        return Err(match protocol::announced_len(&outcome.answer) {
+            Some(n) => format!(
+                "answer too large ({n} bytes, the limit is {} bytes)",
+                limits.answer_bytes
+            ),
+            None => format!(
+                "answer too large (more than {} bytes, the limit)",
+                limits.answer_bytes
+            ),
+        });
     }
     let stderr = outcome.stderr.text();
     if !outcome.answer.is_empty() {
@@ -629,6 +801,7 @@ fn describe_exit(exit: Exit, stderr: &str, limits: &Limits) -> String {
                 .into()
         }
         Exit::Signal(sig) => format!("was killed by signal {sig} ({})", signal_name(sig)),
+        Exit::Stopped => "was stopped by the grader".into(),
         Exit::Code(0) => "exited before answering".into(),
         Exit::Code(code) => {
             format!("exited with code {code} before answering (a call to std::process::exit?)")

@@ -81,6 +81,56 @@ impl Jail {
         }
     }
 
+    /// The layers the threat model relies on that are off on this machine
+    /// (all of them apply only as root: a plain user never has them all).
+    pub fn missing(&self) -> Vec<&'static str> {
+        let mut missing = Vec::new();
+        if self.identity.is_none() {
+            missing.push("an unprivileged account for student code");
+        }
+        if !self.network_namespace {
+            missing.push("namespaces (no network, private mounts)");
+        }
+        if !self.landlock {
+            missing.push("Landlock file rules");
+        }
+        missing
+    }
+
+    /// One line for results.json and the batch summary when grading as root
+    /// with a layer missing; `None` when nothing is missing or when not root
+    /// (a laptop or CI check, where the missing layers are expected).
+    pub fn missing_note(&self) -> Option<String> {
+        let root = unsafe { libc::geteuid() } == 0;
+        let missing = self.missing();
+        (root && !missing.is_empty()).then(|| {
+            format!(
+                "Warning: graded without {} (isolation layers this machine lacks).",
+                missing.join(", ")
+            )
+        })
+    }
+
+    /// For `--require-isolation`: an error naming what is missing, with a hint.
+    pub fn require_all(&self) -> Result<(), String> {
+        let missing = self.missing();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let root = unsafe { libc::geteuid() } == 0;
+        let hint = if !root {
+            "run as root (Gradescope, a CI container)"
+        } else if std::env::var_os("GRADE_NO_ISOLATION").is_some() {
+            "unset GRADE_NO_ISOLATION"
+        } else {
+            "use Linux 5.13+ with Landlock enabled, allow namespaces, and create the grade-sandbox account (or set GRADE_SANDBOX_USER)"
+        };
+        Err(format!(
+            "--require-isolation: this machine lacks {}; {hint}",
+            missing.join(", ")
+        ))
+    }
+
     /// One line for the grader's log: what is on and what is off.
     pub fn notice(&self) -> String {
         let mut on = Vec::new();
@@ -184,7 +234,16 @@ impl Jail {
             new_network_namespace: self.network_namespace,
             identity: self.identity.clone(),
             landlock_fd,
+            hide: None,
+            scratch: None,
         })
+    }
+
+    /// Whether children get a private mount namespace (root): only then can a
+    /// confinement hide folders ([`Confinement::hiding_all_but`]) or give a
+    /// run its own disk quota ([`Confinement::with_scratch`]).
+    pub fn private_mounts(&self) -> bool {
+        self.identity.is_some()
     }
 
     /// Where a shared folder is seen by the child: inside `work` when it is
@@ -206,9 +265,87 @@ pub struct Confinement {
     new_network_namespace: bool,
     identity: Option<Identity>,
     landlock_fd: Option<OwnedFd>,
+    hide: Option<Hide>,
+    scratch: Option<Scratch>,
 }
 
+/// In the child's mount namespace, an empty tmpfs covers the grader's temp
+/// folder (every other submission's work, every case's inputs), and only the
+/// child's own work tree is bound back at its usual path.
+#[derive(Debug)]
+struct Hide {
+    /// The folder covered (the temp folder holding `<outer>/<tree>`).
+    cover: CString,
+    /// Created in the empty tmpfs, in order: `<outer>`, then `<tree>`.
+    dirs: [CString; 2],
+    tree: CString,
+}
+
+/// A private tmpfs of bounded size mounted on the child's writable folder
+/// (inside its own mount namespace), which the child then starts in: its disk
+/// use is capped, and it sees no file of any other run.
+#[derive(Debug)]
+struct Scratch {
+    dir: CString,
+    options: CString,
+}
+
+/// Size of the empty tmpfs that hides the temp folder: it only holds two
+/// empty folders.
+const COVER_OPTIONS: &CStr = c"size=64k,nr_inodes=16,mode=0755";
+
 impl Confinement {
+    /// Hides every other folder of the grader's temp folder from the child:
+    /// `tree` must be `<temp>/<outer>/<tree>`, with `<outer>` 0700 and
+    /// root's on the host (so no other account reaches into it there). Does
+    /// nothing without a private mount namespace, or when the temp folder
+    /// holds something the child must read (the system folders, `/`).
+    pub fn hiding_all_but(mut self, tree: &Path, read_only: &[&Path]) -> io::Result<Confinement> {
+        if !self.new_mount_namespace {
+            return Ok(self);
+        }
+        let (Some(outer), Some(cover)) = (tree.parent(), tree.parent().and_then(Path::parent))
+        else {
+            return Ok(self);
+        };
+        let needed = SYSTEM_READ_ONLY
+            .iter()
+            .map(Path::new)
+            .chain(read_only.iter().copied())
+            .chain(DEVICES.iter().map(Path::new));
+        let covers_needed = cover == Path::new("/")
+            || !cover.is_absolute()
+            || needed
+                .into_iter()
+                .any(|p| p.starts_with(cover) || cover.starts_with(p));
+        if covers_needed {
+            return Ok(self);
+        }
+        self.hide = Some(Hide {
+            cover: c_path(cover)?,
+            dirs: [c_path(outer)?, c_path(tree)?],
+            tree: c_path(tree)?,
+        });
+        Ok(self)
+    }
+
+    /// Mounts a private tmpfs of `bytes` on `dir` (the child's writable
+    /// folder) in the child's own mount namespace, owned by the sandbox
+    /// account, and starts the child there. Does nothing without a private
+    /// mount namespace.
+    pub fn with_scratch(mut self, dir: &Path, bytes: u64) -> io::Result<Confinement> {
+        if !self.new_mount_namespace {
+            return Ok(self);
+        }
+        let (uid, gid) = self.identity.as_ref().map_or((0, 0), |i| (i.uid, i.gid));
+        let options = format!("size={bytes},nr_inodes=1024,mode=0700,uid={uid},gid={gid}");
+        self.scratch = Some(Scratch {
+            dir: c_path(dir)?,
+            options: CString::new(options).map_err(io::Error::other)?,
+        });
+        Ok(self)
+    }
+
     /// Applies every layer to the calling process. Call only in a forked
     /// child before exec: it makes async-signal-safe system calls only.
     pub fn apply(&self) -> io::Result<()> {
@@ -239,6 +376,24 @@ impl Confinement {
             for (source, target) in &self.mounts {
                 bind_read_only(source, target)?;
             }
+            if let Some(hide) = &self.hide {
+                hide.apply()?;
+            }
+            if let Some(scratch) = &self.scratch {
+                // SAFETY: valid NUL-terminated strings.
+                check(unsafe {
+                    libc::mount(
+                        c"tmpfs".as_ptr(),
+                        scratch.dir.as_ptr(),
+                        c"tmpfs".as_ptr(),
+                        libc::MS_NOSUID | libc::MS_NODEV,
+                        scratch.options.as_ptr().cast(),
+                    )
+                })?;
+                // The working directory was entered before the mount: enter the tmpfs.
+                // SAFETY: a valid NUL-terminated path.
+                check(unsafe { libc::chdir(scratch.dir.as_ptr()) })?;
+            }
         }
         if let Some(id) = &self.identity {
             // Order matters: groups and gid while still privileged, uid last.
@@ -265,8 +420,70 @@ impl Confinement {
         Ok(())
     }
 
+    /// Whether the grader's temp folder is hidden from the child.
+    pub fn hides(&self) -> bool {
+        self.hide.is_some()
+    }
+
     pub fn drops_privileges(&self) -> bool {
         self.identity.is_some()
+    }
+}
+
+impl Hide {
+    /// Runs in the forked child, in its new mount namespace, as root.
+    fn apply(&self) -> io::Result<()> {
+        // SAFETY: plain system calls on NUL-terminated strings and buffers of
+        // our own; the descriptor is closed on every path.
+        unsafe {
+            let fd = libc::open(
+                self.tree.as_ptr(),
+                libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC,
+            );
+            if fd < 0 {
+                return Err(io::Error::last_os_error());
+            }
+            let result = (|| {
+                check(libc::mount(
+                    c"tmpfs".as_ptr(),
+                    self.cover.as_ptr(),
+                    c"tmpfs".as_ptr(),
+                    libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC,
+                    COVER_OPTIONS.as_ptr().cast(),
+                ))?;
+                for dir in &self.dirs {
+                    check(libc::mkdir(dir.as_ptr(), 0o755))?;
+                }
+                let mut source = *b"/proc/self/fd/\0\0\0\0\0\0\0\0\0\0\0";
+                write_decimal(&mut source[14..], fd as u32);
+                check(libc::mount(
+                    source.as_ptr().cast(),
+                    self.tree.as_ptr(),
+                    std::ptr::null(),
+                    libc::MS_BIND | libc::MS_REC,
+                    std::ptr::null(),
+                ))
+            })();
+            libc::close(fd);
+            result
+        }
+    }
+}
+
+/// Writes `n` in decimal at the start of `buf` (async-signal-safe).
+fn write_decimal(buf: &mut [u8], mut n: u32) {
+    let mut digits = [0u8; 10];
+    let mut len = 0;
+    loop {
+        digits[len] = b'0' + (n % 10) as u8;
+        len += 1;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for (i, d) in digits[..len].iter().rev().enumerate() {
+        buf[i] = *d;
     }
 }
 

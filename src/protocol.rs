@@ -15,6 +15,18 @@ pub enum Answer {
     Error(String),
 }
 
+/// The payload length a frame's header announces, when the header is whole
+/// (the head of a frame too large to be kept says how large it was).
+pub fn announced_len(bytes: &[u8]) -> Option<usize> {
+    let newline = bytes.iter().take(64).position(|&b| b == b'\n')?;
+    std::str::from_utf8(&bytes[..newline])
+        .ok()?
+        .strip_prefix(FRAME_MAGIC)?
+        .strip_prefix(' ')?
+        .parse()
+        .ok()
+}
+
 pub fn parse(bytes: &[u8]) -> Result<Answer, String> {
     let newline = bytes
         .iter()

@@ -34,8 +34,11 @@ pub struct Limits {
     pub processes: Option<u64>,
     /// Bytes kept of stdout and of stderr each (head and tail).
     pub output_bytes: usize,
-    /// Bytes accepted on the answer descriptor.
+    /// Bytes accepted on the answer descriptor. One more and the run is
+    /// stopped at once (`answer_overflow`): nothing beyond is read or kept.
     pub answer_bytes: usize,
+    /// Stop the child (`Exit::Stopped`) as soon as its stderr holds this.
+    pub stop_on_stderr: Option<&'static str>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,13 +46,17 @@ pub enum Exit {
     Code(i32),
     Signal(i32),
     TimedOut,
+    /// Stopped because its stderr said `Limits::stop_on_stderr`.
+    Stopped,
 }
 
 #[derive(Debug)]
 pub struct Outcome {
     pub exit: Exit,
+    /// What came on the answer descriptor: at most `answer_bytes`.
     pub answer: Vec<u8>,
-    /// The child wrote more than `answer_bytes` on the answer descriptor.
+    /// The child wrote more than `answer_bytes` on the answer descriptor (it
+    /// was stopped then, and `answer` holds the first `answer_bytes`).
     pub answer_overflow: bool,
     pub stdout: Captured,
     pub stderr: Captured,
@@ -154,9 +161,15 @@ pub fn run(
     let mut streams = [
         Stream::new(child.stdout.take().map(OwnedFd::from), limits.output_bytes),
         Stream::new(child.stderr.take().map(OwnedFd::from), limits.output_bytes),
-        // Twice the bound, so that an answer within it is kept whole.
-        Stream::new(Some(answer_read), limits.answer_bytes.saturating_mul(2)),
+        Stream::new(Some(answer_read), 0),
     ];
+    streams[1].watch = limits.stop_on_stderr.map(str::as_bytes);
+    let mut answer = Answer {
+        bytes: Vec::new(),
+        limit: limits.answer_bytes,
+        overflow: false,
+    };
+    let mut stopped = false;
     let deadline = start + limits.wall;
     let mut exit: Option<Exit> = None;
     let mut timed_out = false;
@@ -209,8 +222,17 @@ pub fn run(
             continue;
         }
         for (slot, pfd) in open.iter().zip(&pollfds) {
-            if pfd.revents != 0 {
-                streams[*slot].read_some();
+            if pfd.revents == 0 {
+                continue;
+            }
+            if *slot == 2 {
+                if !streams[2].read_answer(&mut answer) && exit.is_none() && answer.limit > 0 {
+                    // Too large: nothing more is read; the run is over.
+                    kill_group(group);
+                }
+            } else if streams[*slot].read_some() && !stopped && exit.is_none() {
+                stopped = true;
+                kill_group(group);
             }
         }
     }
@@ -220,15 +242,15 @@ pub fn run(
     if timed_out && !matches!(exit, Some(Exit::Code(_))) {
         exit = Some(Exit::TimedOut);
     }
+    if stopped && !matches!(exit, Some(Exit::Code(0))) {
+        exit = Some(Exit::Stopped);
+    }
     let elapsed = start.elapsed();
-    let [out, err, answer] = streams;
-    let answer_overflow = answer.captured.total_bytes() > limits.answer_bytes as u64;
-    let mut answer_bytes = answer.captured.head;
-    answer_bytes.extend(answer.captured.tail);
+    let [out, err, _] = streams;
     Ok(Outcome {
         exit: exit.unwrap_or(Exit::TimedOut),
-        answer_overflow,
-        answer: answer_bytes,
+        answer_overflow: answer.overflow,
+        answer: answer.bytes,
         stdout: out.captured,
         stderr: err.captured,
         elapsed,
@@ -251,6 +273,18 @@ fn spawn_retrying(cmd: &mut Command, deadline: Instant) -> io::Result<std::proce
 struct Stream {
     fd: Option<OwnedFd>,
     captured: Captured,
+    /// Text whose appearance stops the child.
+    watch: Option<&'static [u8]>,
+    /// The last bytes read, so that a watched text split between two reads
+    /// is still seen.
+    carry: Vec<u8>,
+}
+
+/// The answer descriptor's bytes, up to a limit.
+struct Answer {
+    bytes: Vec<u8>,
+    limit: usize,
+    overflow: bool,
 }
 
 impl Stream {
@@ -258,20 +292,56 @@ impl Stream {
         Stream {
             fd,
             captured: Captured::new(limit),
+            watch: None,
+            carry: Vec::new(),
         }
     }
 
     /// Reads what is available now; closes the stream at end of file.
-    fn read_some(&mut self) {
-        let Some(fd) = &self.fd else { return };
+    /// Returns whether the watched text appeared.
+    fn read_some(&mut self) -> bool {
+        let Some(fd) = &self.fd else { return false };
         let mut buf = vec![0u8; 1 << 18];
         // SAFETY: buf is valid for buf.len() bytes.
         let n = unsafe { libc::read(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
         if n > 0 {
-            self.captured.push(&buf[..n as usize]);
+            let got = &buf[..n as usize];
+            self.captured.push(got);
+            if let Some(needle) = self.watch {
+                self.carry.extend_from_slice(got);
+                let found = self.carry.windows(needle.len()).any(|w| w == needle);
+                let keep = needle.len().saturating_sub(1).min(self.carry.len());
+                self.carry.drain(..self.carry.len() - keep);
+                return found;
+            }
         } else if n == 0 || io::Error::last_os_error().kind() != io::ErrorKind::Interrupted {
             self.fd = None;
         }
+        false
+    }
+
+    /// Reads answer bytes into `answer` without ever holding more than its
+    /// limit; returns false (and closes the stream) once it overflows.
+    fn read_answer(&mut self, answer: &mut Answer) -> bool {
+        let Some(fd) = &self.fd else { return true };
+        let room = answer.limit - answer.bytes.len();
+        // One byte more than the room tells an overflow from a full answer.
+        let mut buf = vec![0u8; (room + 1).min(1 << 18)];
+        // SAFETY: buf is valid for buf.len() bytes.
+        let n = unsafe { libc::read(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
+        if n > 0 {
+            let n = n as usize;
+            if n > room {
+                answer.bytes.extend_from_slice(&buf[..room]);
+                answer.overflow = true;
+                self.fd = None;
+                return false;
+            }
+            answer.bytes.extend_from_slice(&buf[..n]);
+        } else if n == 0 || io::Error::last_os_error().kind() != io::ErrorKind::Interrupted {
+            self.fd = None;
+        }
+        true
     }
 }
 
@@ -334,6 +404,7 @@ mod tests {
             processes: None,
             output_bytes: 64,
             answer_bytes: 1 << 16,
+            stop_on_stderr: None,
         }
     }
 
@@ -400,5 +471,34 @@ mod tests {
         let out = sh(&script, &l);
         assert_ne!(out.exit, Exit::Code(0));
         assert!(std::fs::metadata(dir.path().join("big")).unwrap().len() <= 4096);
+    }
+
+    #[test]
+    fn an_oversized_answer_is_cut_at_the_limit_and_the_run_stopped() {
+        let l = Limits {
+            answer_bytes: 1000,
+            ..limits()
+        };
+        let start = Instant::now();
+        // Far more than the limit, and then it would sleep: it is stopped at once.
+        let out = sh("head -c 10000000 /dev/zero >&3; sleep 4", &l);
+        assert!(out.answer_overflow);
+        assert_eq!(out.answer.len(), 1000);
+        assert!(start.elapsed() < Duration::from_secs(3), "{:?}", start.elapsed());
+        let fits = sh("head -c 1000 /dev/zero >&3", &l);
+        assert!(!fits.answer_overflow);
+        assert_eq!(fits.answer.len(), 1000);
+    }
+
+    #[test]
+    fn a_watched_text_on_stderr_stops_the_child() {
+        let l = Limits {
+            stop_on_stderr: Some("endless_thing"),
+            ..limits()
+        };
+        let start = Instant::now();
+        let out = sh("printf 'warning: endless_' >&2; sleep 0.1; printf 'thing\\n' >&2; sleep 4", &l);
+        assert_eq!(out.exit, Exit::Stopped);
+        assert!(start.elapsed() < Duration::from_secs(3), "{:?}", start.elapsed());
     }
 }
