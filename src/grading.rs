@@ -249,6 +249,10 @@ impl Grader {
                     text.push('\n');
                     text.push_str(&note);
                 }
+                if let Some(note) = self.jail.missing_note() {
+                    text.push('\n');
+                    text.push_str(&note);
+                }
                 text
             },
             output_format: "text".into(),

@@ -47,6 +47,9 @@ struct GradeArgs {
     /// Also write JUnit XML (one testcase per rubric test) for GitLab, Jenkins and others.
     #[arg(long, value_name = "FILE")]
     junit: Option<PathBuf>,
+    /// Refuse to grade (exit 2) unless every isolation layer is on (as root: another account, namespaces, Landlock).
+    #[arg(long)]
+    require_isolation: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -105,6 +108,9 @@ enum Cmd {
         /// Grade only the I-th of N deterministic shares (e.g. 2/4); join them with `grade merge`.
         #[arg(long, value_name = "I/N")]
         shard: Option<grade::batch::Shard>,
+        /// Refuse to grade (exit 2) unless every isolation layer is on.
+        #[arg(long)]
+        require_isolation: bool,
     },
     /// Join the outputs of `grade batch --shard` runs into one gradebook.
     Merge {
@@ -142,7 +148,8 @@ fn main() -> ExitCode {
             lab,
             jobs,
             shard,
-        }) => batch(&root, &submissions, &out, lab, jobs, shard),
+            require_isolation,
+        }) => batch(&root, &submissions, &out, lab, jobs, shard, require_isolation),
         Some(Cmd::Merge { out, shards }) => merge(&out, &shards),
         Some(Cmd::Labs) => {
             for name in lab::names(&root) {
@@ -207,6 +214,11 @@ fn grade(root: &Path, args: GradeArgs) -> Result<ExitCode> {
         Err(e) => return fail_with_results(&out, e),
     };
     eprintln!("grade: {}", grader.jail.notice());
+    if args.require_isolation {
+        if let Err(why) = grader.jail.require_all() {
+            return fail_with_results(&out, anyhow::anyhow!(why));
+        }
+    }
     if BuildKind::CURRENT == BuildKind::Student {
         println!(
             "grade: student build: public cases only; your final grade comes from the course's grader, \
@@ -291,6 +303,7 @@ fn batch(
     lab: Option<String>,
     jobs: usize,
     shard: Option<grade::batch::Shard>,
+    require_isolation: bool,
 ) -> Result<ExitCode> {
     let lab = match lab {
         Some(l) => l,
@@ -304,6 +317,9 @@ fn batch(
     };
     let grader = Grader::new(root, &lab, &paths::cache_dir())?;
     eprintln!("grade: {}", grader.jail.notice());
+    if require_isolation {
+        grader.jail.require_all().map_err(|why| anyhow::anyhow!(why))?;
+    }
     let mut students = grade::batch::students(submissions)?;
     if let Some(shard) = shard {
         students = shard.take(students);
@@ -312,6 +328,9 @@ fn batch(
     let summary = grade::batch::run(&grader, &students, out, jobs)?;
     let rows = grade::gradebook::collect(&[out])?;
     grade::gradebook::write_all(&rows, out, &grader.lab.spec.title)?;
+    if let Some(note) = grader.jail.missing_note() {
+        grade::gradebook::note_in_summary(out, &note)?;
+    }
     println!(
         "{} graded, {} unchanged, {} grader failures in {:.1} s; gradebook in {}",
         summary.graded,
