@@ -253,7 +253,8 @@ impl Grader {
                     text.push('\n');
                     text.push_str(&note);
                 }
-                text
+                // File names from the upload: bounded and cleaned.
+                untrusted::output(&text)
             },
             output_format: "text".into(),
             visibility: Visibility::Visible,
