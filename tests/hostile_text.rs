@@ -193,43 +193,52 @@ fn assert_no_forged_command(stdout: &str, score: f64) {
 
 #[test]
 fn a_huge_panic_message_is_clipped_in_every_output() {
-    // 4 MiB of text, and the place of the panic at its end.
-    let source = with_cost_body(
-        r#"        let mut msg = String::from("HEAD-OF-MESSAGE ");
-        while msg.len() < (4 << 20) { msg.push_str("0123456789abcdef"); }
-        panic!("{msg} TAIL-OF-MESSAGE");"#,
-    );
-    let up = upload(&source);
-    let run = grade(up.path(), &[]);
-    let what = format!("huge panic: {}", run.stderr);
-    run.assert_bounded(&what);
-    assert_eq!(run.failed(), ["cost", "mini_batch_GD"], "{what}");
-    assert_eq!(run.score(), 85.0, "{what}");
-    let cost = run.test_output("cost");
-    assert!(cost.len() <= 4096, "cost feedback is {} bytes", cost.len());
-    // Either the runner refused a frame that large, or the message was clipped
-    // with a visible note, keeping its head and its end.
-    if cost.contains("panicked") {
-        assert!(cost.contains("HEAD-OF-MESSAGE"), "{cost}");
-        assert!(cost.contains("more bytes cut"), "{cost}");
-        assert!(cost.contains("TAIL-OF-MESSAGE"), "{cost}");
-    } else {
+    // 48 KiB (under the runner's smallest answer cap, so the message arrives)
+    // and 4 MiB (over it: refused as an answer too large), in one line, with
+    // the place of the panic at its end; and 48 KiB in 3000 short lines.
+    for (size, line) in [(48 << 10, 16), (4 << 20, 16), (48 << 10, 0)] {
+        let source = with_cost_body(&format!(
+            r#"        let mut msg = String::from("HEAD-OF-MESSAGE ");
+        while msg.len() < {size} {{ msg.push_str("0123456789abcde"); if {line} == 0 {{ msg.push('\n'); }} }}
+        panic!("{{msg}} TAIL-OF-MESSAGE");"#
+        ));
+        let up = upload(&source);
+        let run = grade(up.path(), &[]);
+        let what = format!("panic of {size} bytes: {}", run.stderr);
+        run.assert_bounded(&what);
+        assert_eq!(run.failed(), ["cost", "mini_batch_GD"], "{what}");
+        assert_eq!(run.score(), 85.0, "{what}");
+        let cost = run.test_output("cost");
+        assert!(cost.len() <= 4096, "cost feedback is {} bytes", cost.len());
+        if size < 64 << 10 {
+            // The message arrived: clipped with a visible note, keeping its
+            // head and its end.
+            assert!(cost.contains("panicked: HEAD-OF-MESSAGE"), "{cost}");
+            assert!(cost.contains("more bytes cut"), "{cost}");
+            assert!(cost.contains("TAIL-OF-MESSAGE at src/lib.rs:"), "{cost}");
+        } else {
+            assert!(cost.contains("answer too large"), "{cost}");
+        }
+        for line in cost.lines() {
+            assert!(line.len() <= 800, "a feedback line of {} bytes", line.len());
+        }
+        // All of results.json and JUnit stay small: 8 tests' feedback, each bounded.
         assert!(
-            cost.contains("too large") || cost.contains("larger"),
-            "{cost}"
+            run.raw.len() < 64 << 10,
+            "results.json {} bytes",
+            run.raw.len()
+        );
+        assert!(
+            run.junit.len() < 128 << 10,
+            "JUnit {} bytes",
+            run.junit.len()
+        );
+        assert!(
+            run.stdout.len() < 64 << 10,
+            "stdout {} bytes",
+            run.stdout.len()
         );
     }
-    // All of results.json and JUnit stay small: 8 tests' feedback, each bounded.
-    assert!(
-        run.raw.len() < 64 << 10,
-        "results.json {} bytes",
-        run.raw.len()
-    );
-    assert!(
-        run.junit.len() < 128 << 10,
-        "JUnit {} bytes",
-        run.junit.len()
-    );
 }
 
 #[test]
