@@ -278,7 +278,9 @@ pub fn build(
             (tools.sysroot.clone(), work.join("toolchain")),
             (deps.search_dir.clone(), work.join("deps")),
         ];
-        let confinement = jail.confine(work, &shared, &[])?.hiding_all_but(work, &[])?;
+        let confinement = jail
+            .confine(work, &shared, &[])?
+            .hiding_all_but(work, &[])?;
         if jail.private_mounts() && !confinement.hides() {
             // The temp folder cannot be hidden here: the sandbox account
             // must at least traverse `outer` (it cannot list it).

@@ -149,7 +149,15 @@ fn main() -> ExitCode {
             jobs,
             shard,
             require_isolation,
-        }) => batch(&root, &submissions, &out, lab, jobs, shard, require_isolation),
+        }) => batch(
+            &root,
+            &submissions,
+            &out,
+            lab,
+            jobs,
+            shard,
+            require_isolation,
+        ),
         Some(Cmd::Merge { out, shards }) => merge(&out, &shards),
         Some(Cmd::Labs) => {
             for name in lab::names(&root) {
@@ -318,7 +326,10 @@ fn batch(
     let grader = Grader::new(root, &lab, &paths::cache_dir())?;
     eprintln!("grade: {}", grader.jail.notice());
     if require_isolation {
-        grader.jail.require_all().map_err(|why| anyhow::anyhow!(why))?;
+        grader
+            .jail
+            .require_all()
+            .map_err(|why| anyhow::anyhow!(why))?;
     }
     let mut students = grade::batch::students(submissions)?;
     if let Some(shard) = shard {

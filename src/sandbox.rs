@@ -484,7 +484,11 @@ mod tests {
         let out = sh("head -c 10000000 /dev/zero >&3; sleep 4", &l);
         assert!(out.answer_overflow);
         assert_eq!(out.answer.len(), 1000);
-        assert!(start.elapsed() < Duration::from_secs(3), "{:?}", start.elapsed());
+        assert!(
+            start.elapsed() < Duration::from_secs(3),
+            "{:?}",
+            start.elapsed()
+        );
         let fits = sh("head -c 1000 /dev/zero >&3", &l);
         assert!(!fits.answer_overflow);
         assert_eq!(fits.answer.len(), 1000);
@@ -497,8 +501,15 @@ mod tests {
             ..limits()
         };
         let start = Instant::now();
-        let out = sh("printf 'warning: endless_' >&2; sleep 0.1; printf 'thing\\n' >&2; sleep 4", &l);
+        let out = sh(
+            "printf 'warning: endless_' >&2; sleep 0.1; printf 'thing\\n' >&2; sleep 4",
+            &l,
+        );
         assert_eq!(out.exit, Exit::Stopped);
-        assert!(start.elapsed() < Duration::from_secs(3), "{:?}", start.elapsed());
+        assert!(
+            start.elapsed() < Duration::from_secs(3),
+            "{:?}",
+            start.elapsed()
+        );
     }
 }
