@@ -146,7 +146,7 @@ fn assert_intact(victim: &Path, content: &str) {
 // ---- writes that follow links -------------------------------------------------
 
 #[test]
-fn a_junit_link_committed_in_the_repository_is_replaced_not_followed() {
+fn a_junit_link_committed_in_the_repository_is_refused_not_followed() {
     let work = tempfile::tempdir().unwrap();
     // A file of whoever grades, outside the repository.
     let victim = work.path().join("home/.bashrc");
@@ -155,22 +155,29 @@ fn a_junit_link_committed_in_the_repository_is_replaced_not_followed() {
     let repo = work.path().join("repo");
     // The failing test puts student-chosen text (the wrong cost) into JUnit.
     write_crate(&repo, &scores_85());
-    std::os::unix::fs::symlink(&victim, repo.join("junit.xml")).unwrap();
+    let junit = repo.join("junit.xml");
+    std::os::unix::fs::symlink(&victim, &junit).unwrap();
     let out = work.path().join("results.json");
-    let ran = grade_upload(
-        &repo,
-        &out,
-        &[OsStr::new("--junit"), repo.join("junit.xml").as_os_str()],
-    );
+    let ran = grade_upload(&repo, &out, &[OsStr::new("--junit"), junit.as_os_str()]);
     ran.check_bounds();
-    assert_eq!(ran.output.status.code(), Some(0), "{}", text(&ran.output));
+    // Refused, saying why; the grading itself stands.
+    assert_eq!(ran.output.status.code(), Some(2), "{}", text(&ran.output));
+    assert!(
+        ran.stderr()
+            .contains("junit.xml is a link; refusing to write through it"),
+        "{}",
+        text(&ran.output)
+    );
     assert_eq!(results(&out, &ran)["score"], 85.0);
     assert_intact(&victim, "precious\n");
-    let junit = repo.join("junit.xml");
-    assert!(
-        std::fs::symlink_metadata(&junit).unwrap().is_file(),
-        "the link was replaced by the report"
-    );
+    assert!(std::fs::symlink_metadata(&junit).unwrap().is_symlink());
+    // A hard link is no way round it: the report replaces the entry.
+    std::fs::remove_file(&junit).unwrap();
+    std::fs::hard_link(&victim, &junit).unwrap();
+    let ran = grade_upload(&repo, &out, &[OsStr::new("--junit"), junit.as_os_str()]);
+    ran.check_bounds();
+    assert_eq!(ran.output.status.code(), Some(0), "{}", text(&ran.output));
+    assert_intact(&victim, "precious\n");
     let xml = std::fs::read_to_string(&junit).unwrap();
     let doc = roxmltree::Document::parse(&xml).expect("JUnit is well-formed");
     assert_eq!(
