@@ -175,7 +175,7 @@ impl Grader {
                         .ok()
                         .and_then(|t| crate::handout::render(&t, Form::Handout, src).ok())
                         .is_some_and(|t| {
-                            std::fs::read(upload.join(f)).is_ok_and(|b| b == t.as_bytes())
+                            crate::submission::same_content(&upload.join(f), t.as_bytes())
                         })
             })
         };
