@@ -284,3 +284,101 @@ fn require_isolation_refuses_without_every_layer() {
         );
     }
 }
+
+/// World-readable work folders: while a submission is graded, every folder
+/// the grader makes in the temporary folder is private to root (0700), and
+/// every case's inputs file is 0600, so that even without Landlock the
+/// sandbox account cannot list hidden inputs or, in a batch, a classmate's
+/// source. Watched from outside while the attack's `cost` takes its time.
+#[test]
+fn work_folders_and_inputs_are_private_while_a_submission_runs() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    // Like /tmp: anyone may create entries in it.
+    std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o1777)).unwrap();
+    let source = attack_source(
+        "        std::thread::sleep(std::time::Duration::from_millis(150));",
+        "",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("up/src")).unwrap();
+    std::fs::write(dir.path().join("up/src/lib.rs"), source).unwrap();
+    let mut child = grade_bin()
+        .env("TMPDIR", tmp.path())
+        .args(["--lab", "cs240", "--submission"])
+        .arg(dir.path().join("up"))
+        .arg("--out")
+        .arg(dir.path().join("results.json"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut seen_folders = 0;
+    let mut seen_inputs = 0;
+    let mut exposed = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while child.try_wait().unwrap().is_none() && Instant::now() < deadline {
+        for entry in std::fs::read_dir(tmp.path()).unwrap().flatten() {
+            let Ok(meta) = std::fs::symlink_metadata(entry.path()) else {
+                continue;
+            };
+            if !meta.is_dir() {
+                continue;
+            }
+            let name = entry.file_name().to_string_lossy().into_owned();
+            // The start-up check runs /bin/true as the sandbox account in an
+            // empty folder of its own: nothing of a submission is ever in it.
+            if name.starts_with("grade-jail-") {
+                let holds = std::fs::read_dir(entry.path())
+                    .into_iter()
+                    .flatten()
+                    .count();
+                if holds > 0 {
+                    exposed.push(format!("{} holds {holds} entries", entry.path().display()));
+                }
+                continue;
+            }
+            seen_folders += 1;
+            if meta.permissions().mode() & 0o077 != 0 {
+                exposed.push(format!(
+                    "{} {:o}",
+                    entry.path().display(),
+                    meta.permissions().mode()
+                ));
+            }
+            if name.starts_with("grade-inputs-") {
+                for file in std::fs::read_dir(entry.path())
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+                {
+                    let Ok(meta) = std::fs::symlink_metadata(file.path()) else {
+                        continue;
+                    };
+                    seen_inputs += 1;
+                    if meta.permissions().mode() & 0o077 != 0 {
+                        exposed.push(format!(
+                            "{} {:o}",
+                            file.path().display(),
+                            meta.permissions().mode()
+                        ));
+                    }
+                }
+            }
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let status = child.wait().unwrap();
+    assert!(status.success(), "grade failed");
+    let results: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("results.json")).unwrap())
+            .unwrap();
+    assert_eq!(results["score"], 100.0, "{results}");
+    assert!(
+        seen_folders > 0 && seen_inputs > 0,
+        "watched nothing: {seen_folders} folders, {seen_inputs} inputs files"
+    );
+    exposed.sort();
+    exposed.dedup();
+    assert!(exposed.is_empty(), "readable by others: {exposed:?}");
+}
