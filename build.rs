@@ -5,7 +5,7 @@
 //! the RNG and the lock file. The full build embeds nothing.
 
 #[cfg(feature = "student")]
-#[path = "src/regions.rs"]
+#[path = "src/lab/regions.rs"]
 mod regions;
 
 fn main() {

@@ -7,9 +7,9 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 use grade::build_kind::BuildKind;
 use grade::grading::{default_results_path, Grader};
-use grade::handout::{write_starter, Form};
+use grade::lab::handout::{write_starter, Form};
 use grade::lab::{self, Lab};
-use grade::{paths, regenerate, report};
+use grade::{commands::regenerate, lab::paths, report};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -107,7 +107,7 @@ enum Cmd {
         jobs: usize,
         /// Grade only the I-th of N deterministic shares (e.g. 2/4); join them with `grade merge`.
         #[arg(long, value_name = "I/N")]
-        shard: Option<grade::batch::Shard>,
+        shard: Option<grade::commands::batch::Shard>,
         /// Refuse to grade (exit 2) unless every isolation layer is on.
         #[arg(long)]
         require_isolation: bool,
@@ -252,22 +252,22 @@ fn grade(root: &Path, args: GradeArgs) -> Result<ExitCode> {
     println!("results written to {}", out.display());
     if let Some(junit) = &args.junit {
         // Never through a link a student's repository may hold at that path.
-        grade::safe_write::write(
+        grade::report::safe_write::write(
             junit,
-            grade::junit::junit(&results, grader.lab.name()).as_bytes(),
+            grade::report::junit::junit(&results, grader.lab.name()).as_bytes(),
         )?;
         println!("JUnit XML written to {}", junit.display());
     }
     if args.format == Format::Github {
         print!(
             "{}",
-            grade::github::annotations(&results, &grader.lab.spec.student_file)
+            grade::report::github::annotations(&results, &grader.lab.spec.student_file)
         );
         if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY") {
             // Appended without following a link, and only to a regular file.
-            grade::safe_write::append(
+            grade::report::safe_write::append(
                 Path::new(&summary),
-                grade::github::summary_markdown(&results, &title).as_bytes(),
+                grade::report::github::summary_markdown(&results, &title).as_bytes(),
             )
             .context("cannot append to $GITHUB_STEP_SUMMARY")?;
         }
@@ -284,7 +284,7 @@ fn grade(root: &Path, args: GradeArgs) -> Result<ExitCode> {
 /// The grader itself failed (not the student): write a results.json that says
 /// so, then report the error.
 fn fail_with_results(out: &Path, e: anyhow::Error) -> Result<ExitCode> {
-    let failed = grade::results::Results::grader_failure(&format!("{e:#}"));
+    let failed = grade::report::results::Results::grader_failure(&format!("{e:#}"));
     if let Err(write_err) = failed.write(out) {
         eprintln!(
             "grade: error: could not write {}: {write_err:#}",
@@ -296,7 +296,7 @@ fn fail_with_results(out: &Path, e: anyhow::Error) -> Result<ExitCode> {
 
 fn package(root: &Path, lab: &str, out: &Path) -> Result<ExitCode> {
     let lab = Lab::load(root, lab)?;
-    let count = grade::package::write(&lab, out)?;
+    let count = grade::commands::package::write(&lab, out)?;
     println!(
         "wrote {} ({count} files): upload it as the autograder of a Gradescope programming assignment",
         out.display()
@@ -310,7 +310,7 @@ fn batch(
     out: &Path,
     lab: Option<String>,
     jobs: usize,
-    shard: Option<grade::batch::Shard>,
+    shard: Option<grade::commands::batch::Shard>,
     require_isolation: bool,
 ) -> Result<ExitCode> {
     let lab = match lab {
@@ -331,16 +331,16 @@ fn batch(
             .require_all()
             .map_err(|why| anyhow::anyhow!(why))?;
     }
-    let mut students = grade::batch::students(submissions)?;
+    let mut students = grade::commands::batch::students(submissions)?;
     if let Some(shard) = shard {
         students = shard.take(students);
     }
     let start = std::time::Instant::now();
-    let summary = grade::batch::run(&grader, &students, out, jobs)?;
-    let rows = grade::gradebook::collect(&[out])?;
-    grade::gradebook::write_all(&rows, out, &grader.lab.spec.title)?;
+    let summary = grade::commands::batch::run(&grader, &students, out, jobs)?;
+    let rows = grade::report::gradebook::collect(&[out])?;
+    grade::report::gradebook::write_all(&rows, out, &grader.lab.spec.title)?;
     if let Some(note) = grader.jail.missing_note() {
-        grade::gradebook::note_in_summary(out, &note)?;
+        grade::report::gradebook::note_in_summary(out, &note)?;
     }
     println!(
         "{} graded, {} unchanged, {} grader failures in {:.1} s; gradebook in {}",
@@ -355,8 +355,8 @@ fn batch(
 
 fn merge(out: &Path, shards: &[PathBuf]) -> Result<ExitCode> {
     let dirs: Vec<&Path> = shards.iter().map(PathBuf::as_path).collect();
-    let rows = grade::gradebook::collect(&dirs)?;
-    grade::gradebook::write_all(&rows, out, "Gradebook")?;
+    let rows = grade::report::gradebook::collect(&dirs)?;
+    grade::report::gradebook::write_all(&rows, out, "Gradebook")?;
     println!(
         "{} students merged into {}",
         rows.len(),

@@ -1,8 +1,8 @@
 //! Gradescope's `results.json`: the model and its atomic writing.
 //! Field names and values follow Gradescope's autograder specification.
 
-use crate::rubric::Visibility;
-use crate::untrusted;
+use crate::lab::rubric::Visibility;
+use crate::report::untrusted;
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -200,7 +200,7 @@ pub fn round_score(x: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::sample::{results, test};
-    use crate::untrusted::{OUTPUT_BYTES, RESULTS_BYTES, TEST_BYTES};
+    use crate::report::untrusted::{OUTPUT_BYTES, RESULTS_BYTES, TEST_BYTES};
 
     #[test]
     fn results_json_is_bounded_whatever_the_texts() {
@@ -238,7 +238,7 @@ mod tests {
 #[cfg(test)]
 pub(crate) mod sample {
     use super::{ExtraData, Results, Status, TestResult};
-    use crate::rubric::Visibility;
+    use crate::lab::rubric::Visibility;
 
     pub fn test(number: &str, name: &str, score: f64, max: f64, output: &str) -> TestResult {
         TestResult {

@@ -2,6 +2,12 @@
 //! laid out, which file students edit, what their code may depend on, and how
 //! its probe is built. Labs are discovered by listing that folder.
 
+pub mod fixture;
+pub mod handout;
+pub mod paths;
+pub mod regions;
+pub mod rubric;
+
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -122,9 +128,11 @@ pub const MAX_MANIFEST_BYTES: u64 = 64 << 10;
 /// upload file: read on `submission::read_upload_file`'s terms (no link, no
 /// pipe or device, at most [`MAX_MANIFEST_BYTES`]).
 pub fn from_handout(root: &Path, submission: &Path) -> Option<String> {
-    let bytes =
-        crate::submission::read_upload_file(&submission.join("Cargo.toml"), MAX_MANIFEST_BYTES)
-            .ok()?;
+    let bytes = crate::grading::submission::read_upload_file(
+        &submission.join("Cargo.toml"),
+        MAX_MANIFEST_BYTES,
+    )
+    .ok()?;
     let manifest: toml::Table = String::from_utf8(bytes).ok()?.parse().ok()?;
     let package = manifest
         .get("package")?

@@ -44,7 +44,7 @@ pub fn write(root: &Path, lab: &str) -> Result<usize> {
         }
         let mut tmp = tempfile::NamedTempFile::new_in(&dir)?;
         std::io::Write::write_all(&mut tmp, text.as_bytes())?;
-        crate::results::persist_readable(tmp, &path)?;
+        crate::report::results::persist_readable(tmp, &path)?;
         changed += 1;
     }
     for extra in json_files(&dir)? {

@@ -6,9 +6,9 @@
 //! two compiler runs and sidesteps cargo's modification-time freshness, which
 //! can hand back a previous submission's binary when paths repeat.
 
-use crate::jail::{Confinement, Jail};
 use crate::lab::Lab;
-use crate::reaper;
+use crate::sandbox::jail::{Confinement, Jail};
+use crate::sandbox::reaper;
 use crate::sandbox::{self, Exit, Limits};
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};

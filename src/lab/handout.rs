@@ -7,11 +7,11 @@ use crate::lab::Lab;
 use anyhow::{bail, Context, Result};
 use std::path::Path;
 
-pub use crate::regions::Form;
+pub use crate::lab::regions::Form;
 
 /// Applies `form` to one source file; `name` is only for messages.
 pub fn render(source: &str, form: Form, name: &str) -> Result<String> {
-    crate::regions::render(source, form, name).map_err(anyhow::Error::msg)
+    crate::lab::regions::render(source, form, name).map_err(anyhow::Error::msg)
 }
 
 /// Every file of the lab's handout crate in `form`, as (path in the crate, contents).
@@ -111,7 +111,7 @@ pub fn ci_cache_key(lab: &Lab, install: &str) -> Result<String> {
     }
     parts.push(("wire.rs".into(), lab.wire_source()?.into_bytes()));
     let rubric_path = lab.rubric_path();
-    let rubric = crate::rubric::Rubric::load(&rubric_path, lab.name())?;
+    let rubric = crate::lab::rubric::Rubric::load(&rubric_path, lab.name())?;
     parts.push((
         "rubric".into(),
         std::fs::read(&rubric_path)

@@ -15,10 +15,10 @@
 //! forged score notice or `stop-commands`); in Markdown it is escaped so that
 //! no markup, HTML, link or image survives (`untrusted::markdown`).
 
-use crate::gradebook::status;
 use crate::report::clip_words;
-use crate::results::{round_score, Results, Status, TestResult};
-use crate::untrusted;
+use crate::report::gradebook::status;
+use crate::report::results::{round_score, Results, Status, TestResult};
+use crate::report::untrusted;
 use std::fmt::Write;
 
 /// GitHub shows at most 10 error annotations per step; compile errors come first.
@@ -323,7 +323,7 @@ pub(crate) fn cell(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::results::sample::{results, test};
+    use crate::report::results::sample::{results, test};
 
     const FAILING: &str = "0 of 4 cases passed.\n\
         ✗ case lab_784_8_8_10 (the lab's network [784, 8, 8, 10]): value: expected 2.428414917818207, got 4.85\n\

@@ -6,8 +6,14 @@
 //! inert first (`untrusted::inert`: no control character, no GitHub
 //! workflow command).
 
-use crate::results::{Results, Status};
-use crate::untrusted;
+pub mod github;
+pub mod gradebook;
+pub mod junit;
+pub mod results;
+pub mod safe_write;
+pub mod untrusted;
+
+use crate::report::results::{Results, Status};
 use std::fmt::Write;
 
 /// Columns for a failure's text, after its indentation.
@@ -28,7 +34,7 @@ pub fn table(results: &Results, title: &str) -> String {
         .max(4);
     // A submission that was not run gives every test the same one line; it is
     // said once, with the whole output, below the table.
-    let graded = crate::gradebook::status(results) == Status::Graded;
+    let graded = crate::report::gradebook::status(results) == Status::Graded;
     let mut failed = 0;
     for t in &results.tests {
         let mark = if t.status == "passed" { "ok  " } else { "FAIL" };
@@ -146,7 +152,7 @@ pub fn clip_words(text: &str, n: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::results::sample::{results, test};
+    use crate::report::results::sample::{results, test};
 
     const LONG: &str =
         "✗ case lab_784_8_8_10 (the lab's network [784, 8, 8, 10]): value: expected \

@@ -4,9 +4,9 @@
 //! changed, so an interrupted batch resumes; `--shard I/N` grades a
 //! deterministic share, for running shards on several machines.
 
+use crate::grading::submission::{self, Refused};
 use crate::grading::Grader;
-use crate::results::Results;
-use crate::submission::{self, Refused};
+use crate::report::results::Results;
 use anyhow::{bail, Context, Result};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -390,7 +390,7 @@ pub fn run(grader: &Grader, students: &[Student], out: &Path, jobs: usize) -> Re
                     }
                 };
                 drop(sum);
-                progress.advance(&crate::untrusted::inert(&line));
+                progress.advance(&crate::report::untrusted::inert(&line));
             });
         }
     });
@@ -405,9 +405,9 @@ fn grade_one(grader: &Grader, student: &Student, out: &Path, lab_key: &str) -> R
     let results_path = dir.join("results.json");
     std::fs::create_dir_all(&dir)?;
     // Written even when the grading is skipped: names are not part of the key.
-    let name_path = dir.join(crate::gradebook::NAME_FILE);
+    let name_path = dir.join(crate::report::gradebook::NAME_FILE);
     match &student.name {
-        Some(name) => crate::safe_write::write(&name_path, name.as_bytes())?,
+        Some(name) => crate::report::safe_write::write(&name_path, name.as_bytes())?,
         None => {
             let _ = std::fs::remove_file(&name_path);
         }
@@ -428,7 +428,7 @@ fn grade_one(grader: &Grader, student: &Student, out: &Path, lab_key: &str) -> R
         }
     };
     results.write(&results_path)?;
-    crate::safe_write::write(&dir.join(KEY_FILE), key.as_bytes())?;
+    crate::report::safe_write::write(&dir.join(KEY_FILE), key.as_bytes())?;
     Ok(Some(results.score))
 }
 

@@ -9,8 +9,11 @@
 //! at a bound after the end even if a grandchild that left the group still
 //! holds a pipe open.
 
-use crate::jail::Confinement;
-use crate::reaper;
+pub mod jail;
+pub mod protocol;
+pub mod reaper;
+
+use crate::sandbox::jail::Confinement;
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::process::{CommandExt, ExitStatusExt};

@@ -4,9 +4,9 @@
 //! and `histogram.svg`, built from the per-student results.json files of one or
 //! more output folders (shards).
 
-use crate::github::cell;
 use crate::report::clip_words;
-use crate::results::{Results, Status};
+use crate::report::github::cell;
+use crate::report::results::{Results, Status};
 use anyhow::{bail, Context, Result};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -466,12 +466,12 @@ pub fn note_in_summary(out: &Path, line: &str) -> Result<()> {
     let path = out.join("summary.md");
     let mut text = std::fs::read_to_string(&path)?;
     text.push_str(&format!("\n{line}\n"));
-    crate::safe_write::write(&path, text.as_bytes())?;
+    crate::report::safe_write::write(&path, text.as_bytes())?;
     Ok(())
 }
 
 pub fn write_all(rows: &[Row], out: &Path, title: &str) -> Result<()> {
-    use crate::safe_write::write;
+    use crate::report::safe_write::write;
     std::fs::create_dir_all(out)?;
     write(&out.join("gradebook.csv"), csv(rows)?.as_bytes())?;
     write(
@@ -488,7 +488,7 @@ pub fn write_all(rows: &[Row], out: &Path, title: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::results::sample::{results, test};
+    use crate::report::results::sample::{results, test};
 
     #[test]
     fn median_of_odd_and_even_counts() {

@@ -6,17 +6,22 @@
 //! failures become feedback, and the grader's own failures become an error
 //! the caller reports.
 
-use crate::compare::{compare, Tolerance};
-use crate::compile::{self, BuildFailure, Deps, Toolchain};
-use crate::fixture::{self, Case};
-use crate::handout::Form;
-use crate::jail::Jail;
+pub mod compare;
+pub mod submission;
+
+use crate::build::{self, BuildFailure, Deps, Toolchain};
+use crate::grading::compare::{compare, Tolerance};
+use crate::lab::fixture::{self, Case};
+use crate::lab::handout::Form;
+use crate::lab::rubric::{Rubric, Scoring, TestSpec, Visibility};
 use crate::lab::Lab;
-use crate::protocol::{self, Answer};
-use crate::results::{round_score, ExtraData, LeaderboardEntry, Results, Status, TestResult};
-use crate::rubric::{Rubric, Scoring, TestSpec, Visibility};
+use crate::report::results::{
+    round_score, ExtraData, LeaderboardEntry, Results, Status, TestResult,
+};
+use crate::sandbox::jail::Jail;
+use crate::sandbox::protocol::{self, Answer};
 use crate::sandbox::{self, Exit, Limits, Outcome};
-use crate::{reaper, submission, untrusted};
+use crate::{report::untrusted, sandbox::reaper};
 use anyhow::{bail, Context, Result};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -86,7 +91,7 @@ impl Run {
                 path,
                 detail,
                 summary,
-            } => Failure::Mismatch(crate::compare::Mismatch {
+            } => Failure::Mismatch(crate::grading::compare::Mismatch {
                 path,
                 detail,
                 summary,
@@ -135,7 +140,7 @@ impl Grader {
         }
         check_rubric_against_fixtures(&lab, &rubric, &cases)?;
         let tools = Toolchain::detect()?;
-        let deps = compile::prepare_deps(&lab, &tools, cache)?;
+        let deps = build::prepare_deps(&lab, &tools, cache)?;
         let jobs = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .clamp(4, 8);
@@ -173,9 +178,9 @@ impl Grader {
                         .lab
                         .read(src)
                         .ok()
-                        .and_then(|t| crate::handout::render(&t, Form::Handout, src).ok())
+                        .and_then(|t| crate::lab::handout::render(&t, Form::Handout, src).ok())
                         .is_some_and(|t| {
-                            crate::submission::same_content(&upload.join(f), t.as_bytes())
+                            crate::grading::submission::same_content(&upload.join(f), t.as_bytes())
                         })
             })
         };
@@ -186,7 +191,7 @@ impl Grader {
             .context("cannot create a working folder")?;
         let wall = Duration::from_secs_f64(self.rubric.limits.compile_seconds);
         let compile_start = Instant::now();
-        let probe = match compile::build(
+        let probe = match build::build(
             &self.lab,
             &self.tools,
             &self.deps,
@@ -654,7 +659,7 @@ enum Failure {
     /// An output the test compares is not in the answer.
     Missing(String),
     /// An output differs from the expected one.
-    Mismatch(crate::compare::Mismatch),
+    Mismatch(crate::grading::compare::Mismatch),
 }
 
 impl Failure {

@@ -20,9 +20,9 @@
 //! at most tests × 4 KiB + 64 KiB of text before escaping (escaping at most
 //! multiplies it by 6, `&quot;`).
 
-use crate::gradebook::status;
-use crate::results::{round_score, Results, Status};
-use crate::untrusted;
+use crate::report::gradebook::status;
+use crate::report::results::{round_score, Results, Status};
+use crate::report::untrusted;
 use std::fmt::Write;
 
 /// The test case holding a compile failure's text.
@@ -55,7 +55,7 @@ pub fn junit(results: &Results, suite_name: &str) -> String {
     );
     properties(&mut out, "    ", results.score, results.max_score());
     let reason = untrusted::clip(
-        &crate::github::not_graded_reason(results),
+        &crate::report::github::not_graded_reason(results),
         untrusted::LINE_BYTES,
     );
     let output = untrusted::clip(&results.output, untrusted::OUTPUT_BYTES);
@@ -171,7 +171,7 @@ fn escape(s: &str, in_attr: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::results::sample::{results, test};
+    use crate::report::results::sample::{results, test};
 
     fn props(node: roxmltree::Node) -> Vec<(String, String)> {
         child(node, "properties")
