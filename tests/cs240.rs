@@ -82,12 +82,17 @@ fn feedback_names_case_array_shape_errors_and_first_index() {
     );
     assert!(out.contains("values differ; max abs error"), "{out}");
     assert!(out.contains("first at [0, 0]: expected"), "{out}");
-    // Hidden case: no numbers.
+    // Hidden case: no numbers, and no entry numbers (their count is the
+    // hidden network's depth): deep_6_7_5_4_3 has 4 layers, the 3 before the
+    // output layer wrong.
     let hidden = out
         .lines()
         .find(|l| l.contains("hidden case 3"))
         .expect("hidden case line");
-    assert!(hidden.ends_with("dc_dw[0]: wrong values"), "{hidden}");
+    assert!(
+        hidden.ends_with("dc_dw: wrong values; other entries are wrong too"),
+        "{hidden}"
+    );
 }
 
 #[test]

@@ -2,8 +2,15 @@
 //! within tolerance, and saying precisely where they differ. Answers are
 //! validated here too: wrong kinds, wrong shapes and non-finite numbers are
 //! reported, never compared.
+//!
+//! Numbers are written in their shortest round-trip form, in scientific
+//! notation when very large or small ([`num`]). A failure may carry a
+//! generic hint ([`generic_hint`]): a pattern between the student's values
+//! and the expected ones (a constant factor, a sign flip, a shifted,
+//! reversed or transposed answer, values outside an activation's range).
 
 use approx::relative_eq;
+use ndarray::Array2;
 use reference::wire::{kind, to_f64, to_tensor};
 use serde_json::Value;
 
@@ -14,7 +21,7 @@ pub struct Tolerance {
 }
 
 /// Where and how an output differs from the expected one.
-#[derive(Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Mismatch {
     /// e.g. `dc_dw[1]`
     pub path: String,
@@ -22,14 +29,42 @@ pub struct Mismatch {
     pub detail: String,
     /// No values or shapes, for hidden cases.
     pub summary: String,
+    /// A pattern in the student's values, if one was recognised.
+    pub hint: Option<Hint>,
 }
 
+/// A generic hint: what the student's values look like next to the expected ones.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Hint {
+    /// For hidden cases: the pattern's name, no numbers (e.g. "a constant factor?").
+    pub name: String,
+    /// For visible cases: the pattern with its figures (e.g. "every value is ×2 the expected one").
+    pub text: String,
+}
+
+/// The case's inputs an item reads element by element: each is shown next
+/// to a differing element of an output of the same shape (visible cases only).
+pub type ElementInputs = [(String, Array2<f64>)];
+
 pub fn compare(expected: &Value, got: &Value, path: &str, tol: Tolerance) -> Result<(), Mismatch> {
+    compare_with_inputs(expected, got, path, tol, &[])
+}
+
+/// [`compare`], naming the input element(s) behind the first differing element
+/// of a matrix output when `inputs` has some of the output's shape.
+pub fn compare_with_inputs(
+    expected: &Value,
+    got: &Value,
+    path: &str,
+    tol: Tolerance,
+    inputs: &ElementInputs,
+) -> Result<(), Mismatch> {
     let fail = |detail: String, summary: &str| {
         Err(Mismatch {
             path: path.to_string(),
             detail,
             summary: summary.to_string(),
+            hint: None,
         })
     };
     if is_tensor(expected) {
@@ -47,19 +82,41 @@ pub fn compare(expected: &Value, got: &Value, path: &str, tol: Tolerance) -> Res
         };
         if want.dim() != have.dim() {
             let (w, h) = (want.dim(), have.dim());
-            let hint = if (w.1, w.0) == h {
-                " (transposed?)"
-            } else {
-                ""
-            };
-            return fail(
-                format!("expected shape {w:?}, got {h:?}{hint}"),
-                "wrong shape",
+            return fail(format!("expected shape {w:?}, got {h:?}"), "wrong shape").map_err(
+                |mut m: Mismatch| {
+                    m.hint = ((w.1, w.0) == h).then(|| Hint {
+                        name: "transposed?".into(),
+                        text: "transposed? (your shape is the expected one turned around)".into(),
+                    });
+                    m
+                },
             );
         }
-        let values = |a: &ndarray::Array2<f64>| a.iter().copied().collect::<Vec<f64>>();
-        return compare_values(&values(&want), &values(&have), want.ncols(), tol)
-            .or_else(|(detail, summary)| fail(detail, summary));
+        let values = |a: &Array2<f64>| a.iter().copied().collect::<Vec<f64>>();
+        let (w, h) = (values(&want), values(&have));
+        return compare_values(&w, &h, want.ncols(), tol)
+            .or_else(|(mut detail, summary, first)| {
+                let behind: Vec<String> = inputs
+                    .iter()
+                    .filter(|(_, a)| a.dim() == want.dim())
+                    .filter_map(|(name, a)| {
+                        let x = a.iter().nth(first?)?;
+                        Some(format!(
+                            "{name}{} = {}",
+                            index(first?, want.ncols()),
+                            num(*x)
+                        ))
+                    })
+                    .collect();
+                if !behind.is_empty() {
+                    detail.push_str(&format!(" (for {})", behind.join(", ")));
+                }
+                fail(detail, summary)
+            })
+            .map_err(|mut m| {
+                m.hint = hint_values(&w, &h, want.ncols(), tol);
+                m
+            });
     }
     match expected {
         Value::Array(want) => {
@@ -80,12 +137,14 @@ pub fn compare(expected: &Value, got: &Value, path: &str, tol: Tolerance) -> Res
                     return fail("expected a list of numbers".into(), "wrong type");
                 };
                 let want: Vec<f64> = want.iter().filter_map(|v| v.as_f64()).collect();
-                return compare_values(&want, &have, 0, tol).or_else(|(d, s)| fail(d, s));
+                return compare_values(&want, &have, 0, tol)
+                    .or_else(|(d, s, _)| fail(d, s))
+                    .map_err(|mut m| {
+                        m.hint = hint_values(&want, &have, 0, tol);
+                        m
+                    });
             }
-            for (i, (w, h)) in want.iter().zip(have).enumerate() {
-                compare(w, h, &format!("{path}[{i}]"), tol)?;
-            }
-            Ok(())
+            compare_list(want, have, path, tol)
         }
         Value::Number(_) => {
             let Ok(h) = to_f64(got) else {
@@ -95,7 +154,12 @@ pub fn compare(expected: &Value, got: &Value, path: &str, tol: Tolerance) -> Res
                 );
             };
             let w = expected.as_f64().unwrap_or(f64::NAN);
-            compare_values(&[w], &[h], 0, tol).or_else(|(d, s)| fail(d, s))
+            compare_values(&[w], &[h], 0, tol)
+                .or_else(|(d, s, _)| fail(d, s))
+                .map_err(|mut m| {
+                    m.hint = hint_values(&[w], &[h], 0, tol);
+                    m
+                })
         }
         _ if expected == got => Ok(()),
         _ => fail(
@@ -103,6 +167,106 @@ pub fn compare(expected: &Value, got: &Value, path: &str, tol: Tolerance) -> Res
             "wrong value",
         ),
     }
+}
+
+/// A list of matrices (one per layer): every entry is compared, and the
+/// last wrong one (nearest the output layer) is reported, naming the others.
+fn compare_list(
+    want: &[Value],
+    have: &[Value],
+    path: &str,
+    tol: Tolerance,
+) -> Result<(), Mismatch> {
+    let n = want.len();
+    let mut wrong: Vec<(usize, Mismatch)> = (0..n)
+        .rev()
+        .filter_map(|i| {
+            compare(&want[i], &have[i], &format!("{path}[{i}]"), tol)
+                .err()
+                .map(|m| (i, m))
+        })
+        .collect();
+    if wrong.is_empty() {
+        return Ok(());
+    }
+    let others: Vec<String> = wrong[1..].iter().map(|(_, m)| m.path.clone()).collect();
+    let (last, mut m) = wrong.swap_remove(0);
+    if n > 1 && last == n - 1 {
+        m.path.push_str(" (output layer)");
+    }
+    if !others.is_empty() {
+        m.detail.push_str(&format!(
+            "; {} {} wrong too",
+            others.join(", "),
+            if others.len() == 1 { "is" } else { "are" }
+        ));
+        // Hidden cases: how many entries would tell the network's depth.
+        m.summary.push_str("; other entries are wrong too");
+    }
+    let reversed = n > 1
+        && (0..n).all(|i| compare(&want[n - 1 - i], &have[i], "", tol).is_ok())
+        && (0..n).any(|i| compare(&want[i], &have[i], "", tol).is_err());
+    if reversed {
+        m.hint = Some(Hint {
+            name: "in reverse order?".into(),
+            text: "in reverse order? (your list, reversed, is the expected one)".into(),
+        });
+    }
+    Err(m)
+}
+
+/// The inputs `item` reads element by element, read from the lab's adapter
+/// source: when every input its `"item" =>` arm takes is a matrix read with
+/// `tensor_field(inputs, "name")` (as `sigmoid` reads `z`), those matrices from
+/// the case's `inputs`; otherwise none (a network, a list or a number in
+/// between means no element of the output stands for one of the input).
+pub fn elementwise_inputs(adapter: &str, item: &str, inputs: &Value) -> Vec<(String, Array2<f64>)> {
+    let Some(start) = adapter.find(&format!("\"{item}\" =>")) else {
+        return Vec::new();
+    };
+    let arm = &adapter[start + item.len() + 5..];
+    // The arm ends where the next one starts: a line opening with `"name" =>` or `other =>`.
+    let end = arm
+        .match_indices('\n')
+        .map(|(i, _)| i + 1)
+        .find(|&i| {
+            let line = arm[i..].trim_start();
+            let head = line.split("=>").next().unwrap_or("").trim();
+            line.contains("=>")
+                && (head.starts_with('"') && head.ends_with('"') && !head[1..].contains(' ')
+                    || head.chars().all(|c| c.is_ascii_lowercase() || c == '_') && !head.is_empty())
+        })
+        .unwrap_or(arm.len());
+    let arm = &arm[..end];
+    const READ: &str = "tensor_field(inputs, \"";
+    let names: Vec<&str> = arm
+        .match_indices(READ)
+        .filter_map(|(i, _)| arm[i + READ.len()..].split('"').next())
+        .collect();
+    if names.is_empty() || arm.matches("inputs").count() != names.len() {
+        return Vec::new();
+    }
+    names
+        .iter()
+        .filter_map(|&name| Some((name.to_string(), to_tensor(inputs.get(name)?).ok()?)))
+        .collect()
+}
+
+/// A mismatch's path for a hidden case: entries not numbered (`dc_db[3]
+/// (output layer)` is `dc_db (output layer)`), since their count is the depth
+/// of a hidden network.
+pub fn hidden_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut skipping = false;
+    for c in path.chars() {
+        match c {
+            '[' => skipping = true,
+            ']' if skipping => skipping = false,
+            _ if !skipping => out.push(c),
+            _ => {}
+        }
+    }
+    out
 }
 
 fn is_tensor(v: &Value) -> bool {
@@ -120,45 +284,58 @@ fn describe(v: &Value) -> String {
     }
 }
 
+/// A number as the student reads it: the shortest text that reads back as
+/// the same f64, in scientific notation below 1e-4 or from 1e10 in magnitude.
+pub fn num(x: f64) -> String {
+    let a = x.abs();
+    if x == 0.0 || !x.is_finite() || (1e-4..1e10).contains(&a) {
+        format!("{x}")
+    } else {
+        format!("{x:e}")
+    }
+}
+
+/// An element's index: `[row, col]` in a matrix (`cols` > 0), `[i]` in a list.
+fn index(i: usize, cols: usize) -> String {
+    match i.checked_div(cols) {
+        Some(row) => format!("[{row}, {}]", i % cols),
+        None => format!("[{i}]"),
+    }
+}
+
 /// Element-wise comparison of flat values; `cols` > 0 reports matrix indices.
+/// A difference comes with the flat index of the first differing element.
 fn compare_values(
     want: &[f64],
     have: &[f64],
     cols: usize,
     tol: Tolerance,
-) -> Result<(), (String, &'static str)> {
-    let index = |i: usize| {
-        if let Some(row) = i.checked_div(cols) {
-            format!("[{row}, {}]", i % cols)
-        } else if want.len() > 1 {
-            format!("[{i}]")
+) -> Result<(), (String, &'static str, Option<usize>)> {
+    let at = |i: usize| {
+        if want.len() > 1 || cols > 0 {
+            index(i, cols)
         } else {
             String::new()
         }
     };
     if let Some(i) = have.iter().position(|h| !h.is_finite()) {
         return Err((
-            format!("got {} at {} (expected {})", have[i], index(i), want[i]),
+            format!("got {} at {} (expected {})", have[i], at(i), num(want[i])),
             "non-finite value",
+            Some(i),
         ));
     }
     let wrong: Vec<usize> = (0..want.len())
-        .filter(|&i| {
-            !relative_eq!(
-                have[i],
-                want[i],
-                epsilon = tol.atol,
-                max_relative = tol.rtol
-            )
-        })
+        .filter(|&i| !close(have[i], want[i], tol))
         .collect();
     let Some(&first) = wrong.first() else {
         return Ok(());
     };
     if want.len() == 1 {
         return Err((
-            format!("expected {}, got {}", want[0], have[0]),
+            format!("expected {}, got {}", num(want[0]), num(have[0])),
             "wrong value",
+            Some(0),
         ));
     }
     let max_abs = (0..want.len())
@@ -175,12 +352,160 @@ fn compare_values(
              first at {}: expected {}, got {}",
             wrong.len(),
             want.len(),
-            index(first),
-            want[first],
-            have[first]
+            at(first),
+            num(want[first]),
+            num(have[first])
         ),
         "wrong values",
+        Some(first),
     ))
+}
+
+fn close(a: f64, b: f64, tol: Tolerance) -> bool {
+    relative_eq!(a, b, epsilon = tol.atol, max_relative = tol.rtol)
+}
+
+/// How close a pattern must hold for a hint: the test's tolerance, or this
+/// if looser (a pattern found in rounded arithmetic is still the pattern).
+const HINT_TOL: Tolerance = Tolerance {
+    rtol: 1e-6,
+    atol: 1e-12,
+};
+
+/// A generic hint for a student's answer `got` that differs from `expected`
+/// (matrices, lists of numbers, numbers), in words for a visible case; `None`
+/// when no pattern is recognised. Run it after a lab's catalogue of named
+/// mistakes finds nothing; [`generic_hint_of`] also gives the hidden-case name.
+pub fn generic_hint(expected: &Value, got: &Value) -> Option<String> {
+    generic_hint_of(expected, got).map(|h| h.text)
+}
+
+/// [`generic_hint`] with the pattern's number-free name for hidden cases.
+pub fn generic_hint_of(expected: &Value, got: &Value) -> Option<Hint> {
+    let flat = |v: &Value| -> Option<(Vec<f64>, usize, (usize, usize))> {
+        if is_tensor(v) {
+            let t = to_tensor(v).ok()?;
+            Some((t.iter().copied().collect(), t.ncols(), t.dim()))
+        } else if let Value::Array(items) = v {
+            let xs = items
+                .iter()
+                .map(to_f64)
+                .collect::<Result<Vec<f64>, _>>()
+                .ok()?;
+            let n = xs.len();
+            Some((xs, 0, (n, 0)))
+        } else {
+            to_f64(v).ok().map(|x| (vec![x], 0, (1, 0)))
+        }
+    };
+    let (w, cols, wd) = flat(expected)?;
+    let (h, _, hd) = flat(got)?;
+    if wd != hd || h.iter().any(|x| !x.is_finite()) {
+        return None;
+    }
+    hint_values(&w, &h, cols, HINT_TOL)
+}
+
+/// The first pattern that `have` shows against `want` (same length), checked
+/// within the looser of `tol` and [`HINT_TOL`].
+fn hint_values(want: &[f64], have: &[f64], cols: usize, tol: Tolerance) -> Option<Hint> {
+    let tol = Tolerance {
+        rtol: tol.rtol.max(HINT_TOL.rtol),
+        atol: tol.atol.max(HINT_TOL.atol),
+    };
+    let n = want.len();
+    if n == 0 || n != have.len() || have.iter().any(|x| !x.is_finite()) {
+        return None;
+    }
+    let all = |f: &dyn Fn(usize) -> bool| (0..n).all(f);
+    let hint = |name: &str, text: String| {
+        Some(Hint {
+            name: name.to_string(),
+            text,
+        })
+    };
+    // A constant factor (a sign flip is the factor -1).
+    if let Some(k) = (0..n).max_by(|&a, &b| want[a].abs().total_cmp(&want[b].abs())) {
+        let r = have[k] / want[k];
+        if want[k] != 0.0 && r.is_finite() && r != 0.0 && all(&|i| close(have[i], r * want[i], tol))
+        {
+            if close(r, -1.0, tol) {
+                return hint(
+                    "sign flipped?",
+                    "sign flipped? (every value is the expected one negated)".into(),
+                );
+            }
+            let whole = |x: f64| {
+                x.abs() >= 2.0 && x.abs() <= 1e6 && (x - x.round()).abs() <= 1e-6 * x.abs()
+            };
+            let factor = if whole(r) {
+                Some(format!("×{}", r.round()))
+            } else if whole(1.0 / r) {
+                Some(format!("×1/{}", (1.0 / r).round()))
+            } else {
+                None
+            };
+            // One number is always some multiple of another: only a whole
+            // factor or its inverse says something there.
+            let factor =
+                factor.or_else(|| (n > 1 && !close(r, 1.0, tol)).then(|| format!("×{}", num(r))));
+            if let Some(f) = factor {
+                return hint(
+                    "a constant factor?",
+                    format!("a constant factor? (every value is {f} the expected one)"),
+                );
+            }
+        }
+    }
+    if n < 2 {
+        return None;
+    }
+    let in_order = all(&|i| close(have[i], want[i], tol));
+    if !in_order && all(&|i| close(have[i], want[n - 1 - i], tol)) {
+        return hint(
+            "in reverse order?",
+            "in reverse order? (your values, reversed, are the expected ones)".into(),
+        );
+    }
+    if cols > 0 && n == cols * cols {
+        let t = |i: usize| (i % cols) * cols + i / cols;
+        if all(&|i| close(have[i], want[t(i)], tol)) {
+            return hint(
+                "transposed?",
+                "transposed? (your matrix, transposed, is the expected one)".into(),
+            );
+        }
+    }
+    if cols == 0 {
+        if (1..n).all(|i| close(have[i], want[i - 1], tol)) {
+            return hint(
+                "shifted by one place?",
+                "shifted by one place? (your value at [i + 1] is the expected value at [i]: \
+                 recorded one step early?)"
+                    .into(),
+            );
+        }
+        if (1..n).all(|i| close(have[i - 1], want[i], tol)) {
+            return hint(
+                "shifted by one place?",
+                "shifted by one place? (your value at [i] is the expected value at [i + 1]: \
+                 recorded one step late?)"
+                    .into(),
+            );
+        }
+    }
+    // A sigmoid's (or a probability's) range: only said of several values,
+    // all inside it (two gradients may well both lie in [0, 1] by chance).
+    let inside = |x: f64| (-tol.atol..=1.0 + tol.atol).contains(&x);
+    if n >= 4 && want.iter().all(|&x| inside(x)) && have.iter().any(|&x| !inside(x)) {
+        return hint(
+            "values outside an activation's range?",
+            "values outside an activation's range? (every expected value lies in [0, 1], \
+             some of yours do not)"
+                .into(),
+        );
+    }
+    None
 }
 
 #[cfg(test)]
@@ -229,7 +554,106 @@ mod tests {
     fn a_transposed_answer_is_called_that() {
         let a = array![[1.0, 2.0, 3.0]];
         let m = compare(&from_tensor(&a), &from_tensor(&a.t().to_owned()), "v", TOL).unwrap_err();
-        assert_eq!(m.detail, "expected shape (1, 3), got (3, 1) (transposed?)");
+        assert_eq!(m.detail, "expected shape (1, 3), got (3, 1)");
+        assert_eq!(m.hint.unwrap().name, "transposed?");
+        // Same shape (square): the values say it.
+        let a = array![[1.0, 2.0], [3.0, 4.0]];
+        let m = compare(&from_tensor(&a), &from_tensor(&a.t().to_owned()), "v", TOL).unwrap_err();
+        assert_eq!(m.hint.unwrap().name, "transposed?");
+    }
+
+    #[test]
+    fn numbers_are_shortest_round_trip_and_scientific_when_tiny_or_huge() {
+        assert_eq!(num(9.348077867342945e-14), "9.348077867342945e-14");
+        assert_eq!(num(-870.0), "-870");
+        assert_eq!(num(0.1 + 0.2), "0.30000000000000004");
+        assert_eq!(num(1e-4), "0.0001");
+        assert_eq!(num(2.5e12), "2.5e12");
+        assert_eq!(num(0.0), "0");
+        for x in [9.348077867342945e-14, 0.1 + 0.2, -2.5e12, 1.0 / 3.0] {
+            assert_eq!(num(x).parse::<f64>().unwrap().to_bits(), x.to_bits());
+        }
+    }
+
+    #[test]
+    fn generic_hints_each_on_the_pattern_that_shows_it() {
+        let name = |w: Vec<f64>, h: Vec<f64>| {
+            let (w, h) = (serde_json::json!(w), serde_json::json!(h));
+            generic_hint_of(&w, &h).map(|h| h.name)
+        };
+        let w = vec![0.5, 0.25, 0.125, 0.8];
+        let scaled = |k: f64| w.iter().map(|x| x * k).collect::<Vec<_>>();
+        assert_eq!(name(w.clone(), scaled(-1.0)).unwrap(), "sign flipped?");
+        for k in [2.0, 7.0, 1.0 / 7.0, 0.3] {
+            assert_eq!(name(w.clone(), scaled(k)).unwrap(), "a constant factor?");
+        }
+        let text = generic_hint(&serde_json::json!(w), &serde_json::json!(scaled(1.0 / 7.0)));
+        assert!(text.unwrap().contains("×1/7 the expected"));
+        let rev: Vec<f64> = w.iter().rev().copied().collect();
+        assert_eq!(name(w.clone(), rev).unwrap(), "in reverse order?");
+        assert_eq!(
+            name(w.clone(), vec![9.0, 0.5, 0.25, 0.125]).unwrap(),
+            "shifted by one place?"
+        );
+        assert_eq!(
+            name(w.clone(), vec![0.25, 0.125, 0.8, 9.0]).unwrap(),
+            "shifted by one place?"
+        );
+        assert_eq!(
+            name(w.clone(), vec![0.5, 0.25, -3.0, 0.8]).unwrap(),
+            "values outside an activation's range?"
+        );
+        assert_eq!(name(w.clone(), vec![0.5, 0.2, 0.1, 0.9]), None);
+        // One number: only a whole factor (or its inverse) is a pattern.
+        assert_eq!(
+            name(vec![0.25], vec![0.5]).unwrap_or_default(),
+            "a constant factor?"
+        );
+        assert_eq!(name(vec![0.25], vec![0.3]), None);
+    }
+
+    #[test]
+    fn hidden_paths_do_not_number_entries() {
+        assert_eq!(
+            hidden_path("dc_db[3] (output layer)"),
+            "dc_db (output layer)"
+        );
+        assert_eq!(hidden_path("dc_dw[0]"), "dc_dw");
+        assert_eq!(hidden_path("value"), "value");
+    }
+
+    #[test]
+    fn element_wise_inputs_are_read_from_the_adapter() {
+        let adapter = r#"
+    Ok(match item {
+        "sigmoid" => outputs([(
+            "value",
+            from_tensor(&lab::sigmoid(&tensor_field(inputs, "z")?)),
+        )]),
+        "cost_derivative" => {
+            let a = tensor_field(inputs, "output_activations")?;
+            let y = tensor_field(inputs, "y")?;
+            outputs([("value", from_tensor(&lab::cost_derivative(&a, &y)))])
+        }
+        "forward_pass" => {
+            let net = network(inputs)?;
+            let x = tensor_field(inputs, "x")?;
+            outputs([("value", from_tensor(&net.forward_pass(&x)))])
+        }
+        other => return Err(format!("no item "{other}"")),
+    })"#;
+        let m = from_tensor(&array![[1.0, 2.0]]);
+        let inputs = serde_json::json!({"z": m, "output_activations": m, "y": m, "x": m});
+        let names = |item: &str| -> Vec<String> {
+            elementwise_inputs(adapter, item, &inputs)
+                .into_iter()
+                .map(|(n, _)| n)
+                .collect()
+        };
+        assert_eq!(names("sigmoid"), ["z"]);
+        assert_eq!(names("cost_derivative"), ["output_activations", "y"]);
+        assert!(names("forward_pass").is_empty());
+        assert!(names("missing").is_empty());
     }
 
     #[test]
@@ -237,7 +661,10 @@ mod tests {
         let a = vec![array![[1.0]], array![[2.0]]];
         let b = vec![array![[1.0]], array![[2.5]]];
         let m = compare(&from_tensors(&a), &from_tensors(&b), "dc_dw", TOL).unwrap_err();
-        assert_eq!(m.path, "dc_dw[1]");
+        assert_eq!(m.path, "dc_dw[1] (output layer)");
+        let b = vec![array![[1.5]], array![[2.0]]];
+        let m = compare(&from_tensors(&a), &from_tensors(&b), "dc_dw", TOL).unwrap_err();
+        assert_eq!(m.path, "dc_dw[0]");
     }
 
     #[test]

@@ -10,7 +10,7 @@ pub mod compare;
 pub mod submission;
 
 use crate::build::{self, BuildFailure, Deps, Toolchain};
-use crate::grading::compare::{compare, Tolerance};
+use crate::grading::compare::{compare, Mismatch, Tolerance};
 use crate::lab::fixture::{self, Case};
 use crate::lab::handout::Form;
 use crate::lab::rubric::{Rubric, Scoring, TestSpec, Visibility};
@@ -74,11 +74,7 @@ struct Run {
 #[derive(Debug, Clone)]
 enum Checked {
     Missing(String),
-    Mismatch {
-        path: String,
-        detail: String,
-        summary: String,
-    },
+    Mismatch(crate::grading::compare::Mismatch),
 }
 
 impl Run {
@@ -87,15 +83,7 @@ impl Run {
         let (_, verdict) = self.checked.iter().find(|(name, _)| name == test)?;
         Some(verdict.clone().map_err(|c| match c {
             Checked::Missing(name) => Failure::Missing(name),
-            Checked::Mismatch {
-                path,
-                detail,
-                summary,
-            } => Failure::Mismatch(crate::grading::compare::Mismatch {
-                path,
-                detail,
-                summary,
-            }),
+            Checked::Mismatch(m) => Failure::Mismatch(m),
         }))
     }
 }
@@ -479,11 +467,7 @@ impl Grader {
             let verdict = match self.verdict(t, case, run) {
                 Ok(()) => Ok(()),
                 Err(Failure::Missing(name)) => Err(Checked::Missing(name)),
-                Err(Failure::Mismatch(m)) => Err(Checked::Mismatch {
-                    path: m.path,
-                    detail: m.detail,
-                    summary: m.summary,
-                }),
+                Err(Failure::Mismatch(m)) => Err(Checked::Mismatch(m)),
                 // Not an answer: nothing to settle (and nothing large to drop).
                 Err(Failure::Run(_)) => return,
             };
@@ -645,9 +629,42 @@ impl Grader {
             let Some(got) = outputs.get(&name) else {
                 return Err(Failure::Missing(name));
             };
-            compare(&expected[&name], got, &name, tol).map_err(Failure::Mismatch)?;
+            if let Err(m) = compare(&expected[&name], got, &name, tol) {
+                let m = self.with_inputs(m, test, case, &name, got, tol);
+                return Err(Failure::Mismatch(m));
+            }
         }
         Ok(())
+    }
+}
+
+impl Grader {
+    /// `m` again, naming the input element(s) behind its first differing
+    /// element when `test`'s item reads its inputs element by element (read
+    /// from the lab's adapter, only on a failure). Shown for public cases only.
+    fn with_inputs(
+        &self,
+        m: Mismatch,
+        test: &TestSpec,
+        case: &Case,
+        name: &str,
+        got: &Value,
+        tol: Tolerance,
+    ) -> Mismatch {
+        let Some(adapter) = self.lab.spec.probe.modules.first() else {
+            return m;
+        };
+        let Ok(source) = self.lab.read(adapter) else {
+            return m;
+        };
+        let inputs = compare::elementwise_inputs(&source, &test.item, &case.inputs);
+        if inputs.is_empty() {
+            return m;
+        }
+        let expected = &case.expected[&test.item][name];
+        compare::compare_with_inputs(expected, got, name, tol, &inputs)
+            .err()
+            .unwrap_or(m)
     }
 }
 
@@ -668,7 +685,14 @@ impl Failure {
         match self {
             Failure::Run(reason) => untrusted::case_reason(reason),
             Failure::Missing(name) => format!("{name}: missing from the answer"),
-            Failure::Mismatch(m) => untrusted::case_reason(&format!("{}: {}", m.path, m.detail)),
+            Failure::Mismatch(m) => untrusted::case_reason(&format!(
+                "{}: {}{}",
+                m.path,
+                m.detail,
+                m.hint
+                    .as_ref()
+                    .map_or(String::new(), |h| format!("; hint: {}", h.text))
+            )),
         }
     }
 
@@ -678,7 +702,14 @@ impl Failure {
         match self {
             Failure::Run(reason) => hidden_reason(reason),
             Failure::Missing(name) => format!("{name}: missing from the answer"),
-            Failure::Mismatch(m) => format!("{}: {}", m.path, m.summary),
+            Failure::Mismatch(m) => format!(
+                "{}: {}{}",
+                compare::hidden_path(&m.path),
+                m.summary,
+                m.hint
+                    .as_ref()
+                    .map_or(String::new(), |h| format!("; hint: {}", h.name))
+            ),
         }
     }
 }

@@ -1,0 +1,315 @@
+//! Feedback that teaches (issue 13, parts 2-5), through the real binary: the
+//! student's line for a panic inside a dependency, readable numbers with the
+//! input behind them (public cases only), the output layer named first,
+//! generic hints, and Markdown for Gradescope.
+//!
+//! Figures come from the fixtures (the reference's outputs) or are derived
+//! by hand next to each assertion.
+
+mod common;
+
+use common::{fixture, grade_source, mutant_source, solution_source, Graded};
+
+/// The solution with each `(from, to)` made (each `from` occurs once).
+fn changed(lab: &str, edits: &[(&str, &str)]) -> String {
+    let mut source = solution_source(lab);
+    for (from, to) in edits {
+        assert_eq!(source.matches(from).count(), 1, "`{from}` must occur once");
+        source = source.replace(from, to);
+    }
+    source
+}
+
+/// A test's feedback lines for public cases and for hidden ones.
+fn lines(graded: &Graded, test: &str) -> (Vec<String>, Vec<String>) {
+    let output = graded.test(test)["output"].as_str().unwrap().to_string();
+    let failed: Vec<String> = output
+        .lines()
+        .filter(|l| l.contains('✗'))
+        .map(str::to_string)
+        .collect();
+    let (hidden, public) = failed.into_iter().partition(|l| l.contains("hidden case"));
+    (public, hidden)
+}
+
+/// A hidden case's line holds no number but its own case number.
+fn check_hidden_has_no_figures(hidden: &[String]) {
+    assert!(!hidden.is_empty());
+    for line in hidden {
+        let rest = line.split_once(':').map_or("", |(_, r)| r);
+        assert!(!rest.chars().any(|c| c.is_ascii_digit()), "{line}");
+        assert!(!rest.contains(" for "), "{line}");
+    }
+}
+
+#[test]
+fn tiny_numbers_are_scientific_with_the_input_behind_them_on_public_cases_only() {
+    // σ'(z) computed as z(1 - z): at z = 30 (the fixtures' z[0, 0], per their
+    // origin "z[0,0] = 30") that is 30 · (1 - 30) = -870; the reference's
+    // σ'(30) is the fixture's 9.348077867342945e-14.
+    let (_, source) = mutant_source("cs240", "sigmoid_derivative_of_activation");
+    let graded = grade_source("cs240", &source);
+    let want = fixture("cs240", "small_3_5_2")["expected"]["sigmoid_derivative"]["value"]["data"]
+        [0]
+    .as_f64()
+    .unwrap();
+    assert_eq!(want, 9.348077867342945e-14);
+    let (public, hidden) = lines(&graded, "sigmoid_derivative");
+    assert_eq!(public.len(), 2, "{public:?}");
+    for line in &public {
+        assert!(
+            line.contains(
+                "first at [0, 0]: expected 9.348077867342945e-14, got -870 (for z[0, 0] = 30)"
+            ),
+            "{line}"
+        );
+        // Every expected σ' lies in (0, 1/4]; -870 does not.
+        assert!(
+            line.contains("hint: values outside an activation's range?"),
+            "{line}"
+        );
+    }
+    check_hidden_has_no_figures(&hidden);
+    for line in &hidden {
+        assert!(
+            line.ends_with("value: wrong values; hint: values outside an activation's range?"),
+            "{line}"
+        );
+    }
+}
+
+#[test]
+fn list_outputs_name_the_output_layer_first() {
+    // back_propagation's output delta from y - a: every later delta is
+    // that one times matrices, so every layer's gradient is negated. Both of
+    // small_3_5_2's bias gradients are wrong: the output layer's (dc_db[1])
+    // is reported, naming dc_db[0] too.
+    let source = changed(
+        "cs240",
+        &[(
+            "cost_derivative(&activations[layers], y)",
+            "cost_derivative(y, &activations[layers])",
+        )],
+    );
+    let graded = grade_source("cs240", &source);
+    let (public, hidden) = lines(&graded, "back_propagation (biases)");
+    let small = public.iter().find(|l| l.contains("small_3_5_2")).unwrap();
+    assert!(small.contains(": dc_db[1] (output layer): "), "{small}");
+    assert!(small.contains("dc_db[0] is wrong too"), "{small}");
+    // The lab's network [784, 8, 8, 10] has three layers.
+    let lab = public
+        .iter()
+        .find(|l| l.contains("lab_784_8_8_10"))
+        .unwrap();
+    assert!(lab.contains(": dc_db[2] (output layer): "), "{lab}");
+    assert!(lab.contains("dc_db[1], dc_db[0] are wrong too"), "{lab}");
+    check_hidden_has_no_figures(&hidden);
+    for line in &hidden {
+        assert!(
+            line.ends_with(
+                ": dc_db (output layer): wrong values; other entries are wrong too; \
+                 hint: sign flipped?"
+            ),
+            "{line}"
+        );
+    }
+}
+
+#[test]
+fn a_reversed_gradient_list_is_called_that() {
+    // Without the final reverse, dc_db runs from the output layer back:
+    // on small_3_5_2 ([3, 5, 2]) shapes (2, 1), (5, 1) instead of (5, 1), (2, 1).
+    let source = changed("cs240", &[("        dc_db.reverse();\n", "")]);
+    let graded = grade_source("cs240", &source);
+    let (public, hidden) = lines(&graded, "back_propagation (biases)");
+    let small = public.iter().find(|l| l.contains("small_3_5_2")).unwrap();
+    assert!(
+        small.contains("dc_db[1] (output layer): expected shape (2, 1), got (5, 1)"),
+        "{small}"
+    );
+    for line in public.iter().chain(&hidden) {
+        assert!(line.contains("hint: in reverse order?"), "{line}");
+    }
+    check_hidden_has_no_figures(&hidden);
+}
+
+#[test]
+fn a_constant_factor_is_named_with_its_factor_on_public_cases() {
+    // Without the ½ every cost is twice the expected one.
+    let source = changed(
+        "cs240",
+        &[(
+            "0.5 * diff.mapv(|d| d * d).sum()",
+            "diff.mapv(|d| d * d).sum()",
+        )],
+    );
+    let graded = grade_source("cs240", &source);
+    let (public, hidden) = lines(&graded, "cost");
+    assert_eq!(public.len(), 2);
+    for line in &public {
+        assert!(
+            line.contains("hint: a constant factor? (every value is ×2 the expected one)"),
+            "{line}"
+        );
+    }
+    for line in &hidden {
+        assert!(
+            line.ends_with("value: wrong value; hint: a constant factor?"),
+            "{line}"
+        );
+    }
+    check_hidden_has_no_figures(&hidden);
+}
+
+#[test]
+fn summed_and_twice_averaged_costs_are_times_n_and_one_over_n() {
+    // The cost's data: 12 examples in lab_784_8_8_10 (13 drawn, the first is
+    // x, y), 25 in small_3_5_2 (the fixtures' "data" lists).
+    assert_eq!(
+        fixture("cs240", "lab_784_8_8_10")["inputs"]["data"]
+            .as_array()
+            .unwrap()
+            .len(),
+        12
+    );
+    assert_eq!(
+        fixture("cs240", "small_3_5_2")["inputs"]["data"]
+            .as_array()
+            .unwrap()
+            .len(),
+        25
+    );
+    let summed = changed("cs240", &[("total / data.len() as f64", "total")]);
+    let graded = grade_source("cs240", &summed);
+    let (public, _) = lines(&graded, "cost");
+    let find = |name: &str| public.iter().find(|l| l.contains(name)).unwrap().clone();
+    assert!(
+        find("lab_784_8_8_10").contains("every value is ×12 the expected one"),
+        "{public:?}"
+    );
+    assert!(
+        find("small_3_5_2").contains("every value is ×25 the expected one"),
+        "{public:?}"
+    );
+    let twice = changed(
+        "cs240",
+        &[(
+            "total / data.len() as f64",
+            "total / (data.len() * data.len()) as f64",
+        )],
+    );
+    let graded = grade_source("cs240", &twice);
+    let (public, _) = lines(&graded, "cost");
+    let find = |name: &str| public.iter().find(|l| l.contains(name)).unwrap().clone();
+    assert!(
+        find("lab_784_8_8_10").contains("every value is ×1/12 the expected one"),
+        "{public:?}"
+    );
+    assert!(
+        find("small_3_5_2").contains("every value is ×1/25 the expected one"),
+        "{public:?}"
+    );
+}
+
+#[test]
+fn a_sign_flip_is_named_and_both_inputs_are_shown() {
+    // y - a instead of a - y. cost_derivative reads output_activations and y
+    // element by element; small_3_5_2's first elements are 0.7348190582693819
+    // and 0 (its fixture), so the first difference is at [0, 0]:
+    // expected 0.7348190582693819, got -0.7348190582693819.
+    let source = changed(
+        "cs240",
+        &[(
+            "    output_activations - y\n",
+            "    y - output_activations\n",
+        )],
+    );
+    let graded = grade_source("cs240", &source);
+    let (public, hidden) = lines(&graded, "cost_derivative");
+    let small = public.iter().find(|l| l.contains("small_3_5_2")).unwrap();
+    assert!(
+        small.contains(
+            "first at [0, 0]: expected 0.7348190582693819, got -0.7348190582693819 \
+             (for output_activations[0, 0] = 0.7348190582693819, y[0, 0] = 0)"
+        ),
+        "{small}"
+    );
+    for line in public.iter().chain(&hidden) {
+        assert!(line.contains("hint: sign flipped?"), "{line}");
+    }
+    check_hidden_has_no_figures(&hidden);
+}
+
+#[test]
+fn a_cost_recorded_before_the_updates_is_a_shifted_sequence() {
+    // Recording the cost before an epoch's updates gives, at epoch e, the
+    // cost after epoch e - 1 (the cost averages over every example, so the
+    // shuffle does not change it): the expected history shifted by one place.
+    let source = changed(
+        "cs240",
+        &[
+            (
+                "            self.shuffle(training_data);\n",
+                "            self.shuffle(training_data);\n            cost_history.push(self.cost(training_data));\n",
+            ),
+            (
+                "            }\n            cost_history.push(self.cost(training_data));\n",
+                "            }\n",
+            ),
+        ],
+    );
+    let graded = grade_source("cs240", &source);
+    let (public, hidden) = lines(&graded, "mini_batch_GD");
+    assert_eq!(public.len(), 2);
+    for line in &public {
+        assert!(
+            line.contains(
+                "hint: shifted by one place? (your value at [i + 1] is the expected value at [i]"
+            ),
+            "{line}"
+        );
+    }
+    for line in &hidden {
+        assert!(line.ends_with("hint: shifted by one place?"), "{line}");
+    }
+    check_hidden_has_no_figures(&hidden);
+}
+
+#[test]
+fn items_that_are_not_element_wise_show_no_input() {
+    // forward_pass reads a network: no element of its output stands for one
+    // input element, so no input is named (though y has the output's shape).
+    let source = changed(
+        "cs240",
+        &[(
+            "a = sigmoid(&(w.t().dot(&a) + b));",
+            "a = sigmoid(&(w.t().dot(&a) - b));",
+        )],
+    );
+    let graded = grade_source("cs240", &source);
+    let output = graded.test("forward_pass")["output"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(output.contains("✗"), "{output}");
+    assert!(!output.contains(" (for "), "{output}");
+}
+
+#[test]
+fn a_transposed_gradient_is_called_that_on_hidden_cases_too() {
+    // dC/dW as delta·aᵀ has shape (sizes[l + 1], sizes[l]) instead of
+    // (sizes[l], sizes[l + 1]): on small_3_5_2 ([3, 5, 2]) the output layer's
+    // is (2, 5) instead of (5, 2).
+    let (_, source) = mutant_source("cs240", "transposed_dc_dw");
+    let graded = grade_source("cs240", &source);
+    let (public, hidden) = lines(&graded, "back_propagation (weights)");
+    let small = public.iter().find(|l| l.contains("small_3_5_2")).unwrap();
+    assert!(
+        small.contains("dc_dw[1] (output layer): expected shape (5, 2), got (2, 5)"),
+        "{small}"
+    );
+    for line in public.iter().chain(&hidden) {
+        assert!(line.contains("hint: transposed?"), "{line}");
+    }
+    check_hidden_has_no_figures(&hidden);
+}
