@@ -1,6 +1,11 @@
 //! `grade fixtures`: regenerate a lab's fixtures from its reference, or check
-//! that the committed ones are what the reference produces now.
+//! that the committed ones are what the reference produces now. A lab with a
+//! catalogue of known mistakes (`reference/labs/<lab>/mistakes.toml`) also
+//! gets `fixtures/<lab>/mistakes.json`: each mistake's outputs on every case,
+//! computed by building and probing the changed solution like a submission
+//! (`grading::mistakes`).
 
+use crate::grading::mistakes;
 use anyhow::{bail, Context, Result};
 use std::path::Path;
 
@@ -28,6 +33,36 @@ pub fn check(root: &Path, lab: &str) -> Result<Vec<String>> {
             ));
         }
     }
+    // The mistakes' outputs are computed on the committed cases: only
+    // meaningful once those are current.
+    let path = dir.join(mistakes::FILE);
+    if !stale.is_empty() {
+        if path.exists() {
+            stale.push(format!(
+                "{} not checked: the cases' fixtures are stale",
+                path.display()
+            ));
+        }
+        return Ok(stale);
+    }
+    match mistakes::generate(root, lab, &crate::lab::paths::cache_dir())? {
+        Some(generated) => {
+            stale.extend(generated.refused);
+            match std::fs::read_to_string(&path) {
+                Ok(current) if current == generated.text => {}
+                Ok(_) => stale.push(format!(
+                    "{} differs from the known mistakes' outputs now",
+                    path.display()
+                )),
+                Err(_) => stale.push(format!("{} is missing", path.display())),
+            }
+        }
+        None if path.exists() => stale.push(format!(
+            "{} is there, but the lab has no mistakes.toml",
+            path.display()
+        )),
+        None => {}
+    }
     Ok(stale)
 }
 
@@ -52,6 +87,25 @@ pub fn write(root: &Path, lab: &str) -> Result<usize> {
             std::fs::remove_file(dir.join(&extra))?;
             changed += 1;
         }
+    }
+    let path = dir.join(mistakes::FILE);
+    match mistakes::generate(root, lab, &crate::lab::paths::cache_dir())? {
+        Some(generated) => {
+            if !generated.refused.is_empty() {
+                bail!("{}", generated.refused.join("\n"));
+            }
+            if std::fs::read_to_string(&path).ok().as_deref() != Some(generated.text.as_str()) {
+                let mut tmp = tempfile::NamedTempFile::new_in(&dir)?;
+                std::io::Write::write_all(&mut tmp, generated.text.as_bytes())?;
+                crate::report::results::persist_readable(tmp, &path)?;
+                changed += 1;
+            }
+        }
+        None if path.exists() => {
+            std::fs::remove_file(&path)?;
+            changed += 1;
+        }
+        None => {}
     }
     Ok(changed)
 }
@@ -82,7 +136,8 @@ fn json_files(dir: &Path) -> Result<Vec<String>> {
     if dir.is_dir() {
         for entry in std::fs::read_dir(dir)? {
             let name = entry?.file_name().to_string_lossy().into_owned();
-            if name.ends_with(".json") {
+            // The known mistakes' file is checked on its own.
+            if name.ends_with(".json") && name != mistakes::FILE {
                 names.push(name);
             }
         }

@@ -7,6 +7,7 @@
 //! the caller reports.
 
 pub mod compare;
+pub mod mistakes;
 pub mod submission;
 
 use crate::build::{self, BuildFailure, Deps, Toolchain};
@@ -44,6 +45,8 @@ pub struct Grader {
     /// The largest answer frame accepted per (item, case), derived from the
     /// fixtures (see [`answer_caps`]).
     answer_caps: BTreeMap<(String, String), usize>,
+    /// The lab's known mistakes (`mistakes.json`), read on the first failure.
+    mistakes: mistakes::Catalogue,
 }
 
 /// An answer frame may be this many times the expected answer's frame...
@@ -68,6 +71,8 @@ struct Run {
     /// Each test's verdict on this run, by test name, worked out as the
     /// answer arrived (so that the answer itself need not be kept).
     checked: Vec<(String, Result<(), Checked>)>,
+    /// Known mistakes this run's answer matches, by failed test's name.
+    mistakes: Vec<(String, Vec<String>)>,
 }
 
 /// A settled verdict's failure (see `Failure`), kept without the answer.
@@ -134,6 +139,7 @@ impl Grader {
             .clamp(4, 8);
         reaper::become_subreaper();
         let answer_caps = answer_caps(&cases);
+        let lab_fixtures = lab.fixtures_dir();
         Ok(Grader {
             lab,
             rubric,
@@ -143,6 +149,7 @@ impl Grader {
             jail: Jail::detect(),
             jobs,
             answer_caps,
+            mistakes: mistakes::Catalogue::new(&lab_fixtures),
         })
     }
 
@@ -420,6 +427,7 @@ impl Grader {
                             printed: None,
                             seconds: 0.0,
                             checked: Vec::new(),
+                            mistakes: Vec::new(),
                         })
                     } else {
                         self.run_one(
@@ -472,6 +480,15 @@ impl Grader {
                 Err(Failure::Run(_)) => return,
             };
             checked.push((t.name.clone(), verdict));
+        }
+        // Known mistakes are looked up only on failure, before the answer goes.
+        let failed: Vec<&TestSpec> = checked
+            .iter()
+            .filter(|(_, v)| v.is_err())
+            .filter_map(|(name, _)| self.rubric.tests.iter().find(|t| t.name == *name))
+            .collect();
+        if !failed.is_empty() {
+            mistakes::name_in_run(self, run, case_id, &failed);
         }
         let kept: Vec<&str> = self
             .rubric
@@ -546,6 +563,7 @@ impl Grader {
             seconds: outcome.elapsed.as_secs_f64(),
             result: interpret(&outcome, &limits),
             checked: Vec::new(),
+            mistakes: Vec::new(),
         })
     }
 
@@ -555,6 +573,7 @@ impl Grader {
         let mut passed = 0usize;
         let mut seconds = 0.0;
         let mut printed_shown = false;
+        let mut named: Vec<String> = Vec::new();
         for (k, case_ref) in cases.iter().enumerate() {
             let case = &self.cases[&case_ref.id];
             let label = if case_ref.hidden {
@@ -578,6 +597,14 @@ impl Grader {
                         failure.visible()
                     };
                     lines.push(format!("✗ {label}: {reason}"));
+                    if let Some((_, names)) = run.mistakes.iter().find(|(t, _)| *t == test.name) {
+                        lines.push(mistakes::case_line(names));
+                        for n in names {
+                            if !named.contains(n) {
+                                named.push(n.clone());
+                            }
+                        }
+                    }
                     if let (Some(text), false, false) =
                         (&run.printed, printed_shown, case_ref.hidden)
                     {
@@ -590,6 +617,7 @@ impl Grader {
                 }
             }
         }
+        lines.extend(mistakes::hint_lines(self, &named));
         let total = cases.len();
         let score = match test.scoring {
             Scoring::Proportional => test.points * passed as f64 / total as f64,

@@ -1,0 +1,377 @@
+//! Known mistakes, named (issue 13, part 2), through the real binary: every
+//! catalogue entry (reference/labs/<lab>/mistakes.toml) is named when its
+//! own change to the solution is graded; hidden cases name it without inputs
+//! or values; `grade fixtures --check` refuses an entry no case can tell from
+//! the solution; two entries with the same outputs on a case are both named.
+
+mod common;
+
+use common::{grade_bin, grade_source, run, solution_source, text, Graded};
+use serde_json::Value;
+use std::fs;
+use std::path::Path;
+use walkdir::WalkDir;
+
+#[derive(serde::Deserialize)]
+struct Catalogue {
+    mistake: Vec<Entry>,
+}
+
+#[derive(serde::Deserialize)]
+struct Entry {
+    name: String,
+    hint: String,
+    from: String,
+    to: String,
+    #[serde(default)]
+    also: Vec<Change>,
+}
+
+#[derive(serde::Deserialize)]
+struct Change {
+    from: String,
+    to: String,
+}
+
+fn catalogue(root: &Path, lab: &str) -> Vec<Entry> {
+    let path = root.join(format!("reference/labs/{lab}/mistakes.toml"));
+    toml::from_str::<Catalogue>(&fs::read_to_string(path).unwrap())
+        .unwrap()
+        .mistake
+}
+
+/// The solution with the entry's changes made, each found exactly once.
+fn apply(solution: &str, e: &Entry) -> String {
+    let mut source = solution.to_string();
+    for (from, to) in
+        std::iter::once((&e.from, &e.to)).chain(e.also.iter().map(|c| (&c.from, &c.to)))
+    {
+        assert_eq!(
+            source.matches(from.as_str()).count(),
+            1,
+            "{}: {from}",
+            e.name
+        );
+        source = source.replace(from.as_str(), to);
+    }
+    source
+}
+
+/// The line a failed case gets when it matches known mistakes (the exact
+/// words of `grading::mistakes::case_line`).
+fn named_line(names: &[&str]) -> String {
+    let list = names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if names.len() == 1 {
+        format!("  this is what a known mistake gives: {list}")
+    } else {
+        format!("  this is what each of these known mistakes gives: {list}")
+    }
+}
+
+/// Each failed test's output lines.
+fn failed_outputs(graded: &Graded) -> Vec<(String, String)> {
+    graded.results["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["status"] != "passed")
+        .map(|t| {
+            (
+                t["name"].as_str().unwrap().to_string(),
+                t["output"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Grades every entry's change and checks that some failed case names it
+/// (alone or with others giving the same outputs), with its hint.
+fn check_every_entry_named(lab: &str) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let solution = solution_source(lab);
+    let entries = catalogue(root, lab);
+    assert!(!entries.is_empty());
+    for e in &entries {
+        let graded = grade_source(lab, &apply(&solution, e));
+        let outputs = failed_outputs(&graded);
+        assert!(!outputs.is_empty(), "{}: nothing failed", e.name);
+        let tag = format!("`{}`", e.name);
+        let named = outputs.iter().any(|(_, out)| {
+            out.lines()
+                .any(|l| l.starts_with("  this is what") && l.contains(&tag))
+        });
+        assert!(named, "{} not named:\n{}", e.name, graded.results);
+        let hint = format!("Known mistake {tag}: {}", e.hint);
+        assert!(
+            outputs.iter().any(|(_, out)| out.contains(&hint)),
+            "{}: hint missing:\n{}",
+            e.name,
+            graded.results
+        );
+    }
+}
+
+#[test]
+fn every_cs240_mistake_is_named_when_its_mutant_is_graded() {
+    check_every_entry_named("cs240");
+}
+
+#[test]
+fn every_mse2_mistake_is_named_when_its_mutant_is_graded() {
+    check_every_entry_named("mse2");
+}
+
+#[test]
+fn every_twolayernet_mistake_is_named_when_its_mutant_is_graded() {
+    check_every_entry_named("twolayernet");
+}
+
+#[test]
+fn cs240_catalogue_covers_the_issues_list() {
+    // Issue 13's list of CS240 mistakes, each by its catalogue name.
+    let names: Vec<String> = catalogue(Path::new(env!("CARGO_MANIFEST_DIR")), "cs240")
+        .into_iter()
+        .map(|e| e.name)
+        .collect();
+    for want in [
+        "sigmoid_derivative_of_activation",
+        "backprop_sigmoid_derivative_of_activation",
+        "cost_without_half",
+        "cost_summed_not_averaged",
+        "cost_derivative_y_minus_a",
+        "forward_pass_without_output_sigmoid",
+        "three_layer_hardcode",
+        "eta_not_divided_by_batch_length",
+        "divided_by_mini_batch_size",
+        "gradient_of_one_example_only",
+        "extra_shuffle",
+        "cost_recorded_before_updates",
+        "transposed_dc_dw",
+        "reversed_gradient_lists",
+    ] {
+        assert!(names.iter().any(|n| n == want), "{want} missing: {names:?}");
+    }
+}
+
+/// Every number of a JSON value, as the shortest texts Rust writes for it
+/// (plain and scientific).
+fn number_texts(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Number(n) => {
+            let x = n.as_f64().unwrap();
+            out.push(format!("{x}"));
+            out.push(format!("{x:e}"));
+        }
+        Value::Array(a) => a.iter().for_each(|x| number_texts(x, out)),
+        Value::Object(o) => o.values().for_each(|x| number_texts(x, out)),
+        _ => {}
+    }
+}
+
+#[test]
+fn a_mistake_on_hidden_cases_is_named_without_inputs_or_values() {
+    // The hard-coded 3-layer forward pass panics on [3, 5, 2] (public: no
+    // answer to match), is right on [784, 8, 8, 10], and differs only on the
+    // two deep cases, which are hidden (rubrics/cs240.toml): so it can only
+    // be named there.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let e = catalogue(root, "cs240")
+        .into_iter()
+        .find(|e| e.name == "three_layer_hardcode")
+        .unwrap();
+    let graded = grade_source("cs240", &apply(&solution_source("cs240"), &e));
+    let out = graded.test("forward_pass")["output"].as_str().unwrap();
+    let lines: Vec<&str> = out.lines().collect();
+    let line = named_line(&["three_layer_hardcode"]);
+    let at: Vec<usize> = (0..lines.len()).filter(|&i| lines[i] == line).collect();
+    assert!(!at.is_empty(), "not named: {out}");
+    for i in at {
+        assert!(
+            lines[i - 1].starts_with("✗ hidden case "),
+            "named after a hidden case's line only: {out}"
+        );
+    }
+    // No number of the hidden cases (inputs, expected outputs, the mistake's
+    // outputs) appears anywhere in results.json.
+    let whole = graded.results.to_string();
+    let mistakes: Value = serde_json::from_str(
+        &fs::read_to_string(root.join("fixtures/cs240/mistakes.json")).unwrap(),
+    )
+    .unwrap();
+    for case in ["deep_6_7_5_4_3", "deep_5_4_4_4_4_2"] {
+        let fixture = common::fixture("cs240", case);
+        let mut texts = Vec::new();
+        number_texts(&fixture["inputs"], &mut texts);
+        number_texts(&fixture["expected"]["forward_pass"], &mut texts);
+        for m in mistakes["mistakes"].as_array().unwrap() {
+            number_texts(&m["outputs"][case], &mut texts);
+        }
+        // Short texts ("1", "0.5") occur in any output; a hidden value is
+        // recognisable by its digits.
+        for t in texts.iter().filter(|t| t.len() >= 8) {
+            assert!(!whole.contains(t.as_str()), "{case}'s {t} shown: {whole}");
+        }
+    }
+}
+
+/// A private copy of what `grade` reads (labs, rubrics, fixtures, the wire
+/// and RNG sources, the lock file), to change without touching the tree.
+fn copy_of_root() -> tempfile::TempDir {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dst = tempfile::tempdir().unwrap();
+    for top in ["reference/labs", "rubrics", "fixtures"] {
+        for entry in WalkDir::new(src.join(top)) {
+            let entry = entry.unwrap();
+            let rel = entry.path().strip_prefix(src).unwrap();
+            let to = dst.path().join(rel);
+            if entry.file_type().is_dir() {
+                fs::create_dir_all(&to).unwrap();
+            } else if entry.path_is_symlink() {
+                std::os::unix::fs::symlink(fs::read_link(entry.path()).unwrap(), &to).unwrap();
+            } else {
+                fs::copy(entry.path(), &to).unwrap();
+            }
+        }
+    }
+    fs::create_dir_all(dst.path().join("reference/src")).unwrap();
+    for file in ["rng.rs", "wire.rs"] {
+        let rel = Path::new("reference/src").join(file);
+        fs::copy(src.join(&rel), dst.path().join(rel)).unwrap();
+    }
+    fs::copy(src.join("Cargo.lock"), dst.path().join("Cargo.lock")).unwrap();
+    dst
+}
+
+fn append_mistake(root: &Path, toml_text: &str) {
+    let path = root.join("reference/labs/cs240/mistakes.toml");
+    let mut text = fs::read_to_string(&path).unwrap();
+    text.push_str(toml_text);
+    fs::write(&path, text).unwrap();
+}
+
+#[test]
+fn fixtures_check_refuses_a_mistake_no_case_tells_apart() {
+    let root = copy_of_root();
+    // Cloning z before taking its sigmoid changes nothing any case can see.
+    append_mistake(
+        root.path(),
+        r#"
+[[mistake]]
+name = "sigmoid_of_a_clone"
+hint = "Not a mistake."
+from = "let s = sigmoid(z);"
+to = "let s = sigmoid(&z.clone());"
+"#,
+    );
+    let out = run(grade_bin()
+        .env("GRADE_ROOT", root.path())
+        .args(["fixtures", "--check", "--lab", "cs240"]));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("sigmoid_of_a_clone") && err.contains("could never be told apart"),
+        "{}",
+        text(&out)
+    );
+    // Regenerating refuses it too, and writes nothing.
+    let before = fs::read(root.path().join("fixtures/cs240/mistakes.json")).unwrap();
+    let out = run(grade_bin()
+        .env("GRADE_ROOT", root.path())
+        .args(["fixtures", "--lab", "cs240"]));
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("sigmoid_of_a_clone"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(
+        fs::read(root.path().join("fixtures/cs240/mistakes.json")).unwrap(),
+        before
+    );
+}
+
+#[test]
+fn fixtures_check_names_a_stale_mistakes_file() {
+    let root = copy_of_root();
+    let path = root.path().join("fixtures/cs240/mistakes.json");
+    let original = fs::read_to_string(&path).unwrap();
+    fs::write(&path, original.replacen("\"hint\": \"", "\"hint\": \"x", 1)).unwrap();
+    let out = run(grade_bin()
+        .env("GRADE_ROOT", root.path())
+        .args(["fixtures", "--check", "--lab", "cs240"]));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("mistakes.json"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn two_mistakes_with_the_same_outputs_are_both_named() {
+    let root = copy_of_root();
+    // z - z² is z(1 - z) to rounding: on every case it gives what
+    // sigmoid_derivative_of_activation gives, within the test's tolerance.
+    append_mistake(
+        root.path(),
+        r#"
+[[mistake]]
+name = "sigmoid_derivative_as_z_minus_z_squared"
+hint = "Also the derivative formula for an activation, not for z."
+from = "&s * &s.mapv(|v| 1.0 - v)"
+to = "&s - &s.mapv(|v| v * v)"
+also = [{ from = "let s = sigmoid(z);", to = "let s = z.clone();" }]
+"#,
+    );
+    let out = run(grade_bin()
+        .env("GRADE_ROOT", root.path())
+        .args(["fixtures", "--lab", "cs240"]));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let e = catalogue(root.path(), "cs240")
+        .into_iter()
+        .find(|e| e.name == "sigmoid_derivative_of_activation")
+        .unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let sub = work.path().join("submission/src");
+    fs::create_dir_all(&sub).unwrap();
+    fs::write(sub.join("lib.rs"), apply(&solution_source("cs240"), &e)).unwrap();
+    let results = work.path().join("results.json");
+    let out = run(grade_bin()
+        .env("GRADE_ROOT", root.path())
+        .args(["--lab", "cs240", "--submission"])
+        .arg(work.path().join("submission"))
+        .arg("--out")
+        .arg(&results));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let r: Value = serde_json::from_str(&fs::read_to_string(&results).unwrap()).unwrap();
+    let test = r["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "sigmoid_derivative")
+        .unwrap();
+    let shown = test["output"].as_str().unwrap();
+    let both = named_line(&[
+        "sigmoid_derivative_as_z_minus_z_squared",
+        "sigmoid_derivative_of_activation",
+    ]);
+    let both_other_order = named_line(&[
+        "sigmoid_derivative_of_activation",
+        "sigmoid_derivative_as_z_minus_z_squared",
+    ]);
+    assert!(
+        shown.lines().any(|l| l == both || l == both_other_order),
+        "{shown}"
+    );
+    assert!(shown.contains("Known mistake `sigmoid_derivative_as_z_minus_z_squared`: Also"));
+}
+
+#[test]
+fn the_solution_names_no_mistake() {
+    let graded = grade_source("cs240", &solution_source("cs240"));
+    assert!(!graded.results.to_string().contains("known mistake"));
+}
