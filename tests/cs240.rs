@@ -54,7 +54,11 @@ fn a_changed_signature_is_reported_as_an_api_mismatch() {
     // Renamed everywhere: the student's crate compiles, the probe cannot find it.
     let source = solution_source("cs240").replace("cost_derivative(", "cost_deriv(");
     let graded = grade_source("cs240", &source);
-    assert_eq!(graded.score(), 0.0);
+    // Isolated credit (the rubric's): every other test is graded again with
+    // the reference's cost_derivative added (the student's back_propagation
+    // keeps calling its own cost_deriv), and passes: 100 - cost_derivative 5.
+    assert_eq!(graded.failed(), ["cost_derivative"], "{}", graded.results);
+    assert_eq!(graded.score(), 95.0, "{}", graded.results);
     let output = graded.results["output"].as_str().unwrap();
     assert!(
         output.contains("keep the handout's names and signatures"),

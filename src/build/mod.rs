@@ -6,6 +6,8 @@
 //! two compiler runs and sidesteps cargo's modification-time freshness, which
 //! can hand back a previous submission's binary when paths repeat.
 
+pub mod variant;
+
 use crate::lab::Lab;
 use crate::sandbox::jail::{Confinement, Jail};
 use crate::sandbox::reaper;

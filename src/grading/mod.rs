@@ -7,7 +7,7 @@
 //! the caller reports.
 
 pub mod compare;
-pub mod mistakes;
+pub mod isolate;
 pub mod submission;
 
 use crate::build::{self, BuildFailure, Deps, Toolchain};
@@ -45,8 +45,8 @@ pub struct Grader {
     /// The largest answer frame accepted per (item, case), derived from the
     /// fixtures (see [`answer_caps`]).
     answer_caps: BTreeMap<(String, String), usize>,
-    /// The lab's known mistakes (`mistakes.json`), read on the first failure.
-    mistakes: mistakes::Catalogue,
+    /// Isolated credit's data (`isolate.rs`), when the rubric chooses it.
+    isolation: Option<isolate::Isolation>,
 }
 
 /// An answer frame may be this many times the expected answer's frame...
@@ -71,8 +71,6 @@ struct Run {
     /// Each test's verdict on this run, by test name, worked out as the
     /// answer arrived (so that the answer itself need not be kept).
     checked: Vec<(String, Result<(), Checked>)>,
-    /// Known mistakes this run's answer matches, by failed test's name.
-    mistakes: Vec<(String, Vec<String>)>,
 }
 
 /// A settled verdict's failure (see `Failure`), kept without the answer.
@@ -132,6 +130,7 @@ impl Grader {
             cases.insert(c.id.clone(), case);
         }
         check_rubric_against_fixtures(&lab, &rubric, &cases)?;
+        let isolation = isolate::Isolation::load(&lab, &rubric)?;
         let tools = Toolchain::detect()?;
         let deps = build::prepare_deps(&lab, &tools, cache)?;
         let jobs = std::thread::available_parallelism()
@@ -139,7 +138,6 @@ impl Grader {
             .clamp(4, 8);
         reaper::become_subreaper();
         let answer_caps = answer_caps(&cases);
-        let lab_fixtures = lab.fixtures_dir();
         Ok(Grader {
             lab,
             rubric,
@@ -149,7 +147,7 @@ impl Grader {
             jail: Jail::detect(),
             jobs,
             answer_caps,
-            mistakes: mistakes::Catalogue::new(&lab_fixtures),
+            isolation,
         })
     }
 
@@ -209,7 +207,25 @@ impl Grader {
                      handout's names and signatures.\n\nThe compiler says:\n\n{text}",
                     student.found_at
                 );
-                return Ok(self.not_graded(Status::DidNotCompile, &msg, start));
+                let mut results = self.not_graded(Status::DidNotCompile, &msg, start);
+                if let Some(iso) = &self.isolation {
+                    // The other functions may still fit with the reference's
+                    // versions of the ones that do not.
+                    let (tests, compiled) =
+                        self.isolate(iso, &student.source, results.tests, work.path(), start)?;
+                    reaper::sweep(Duration::from_secs(1));
+                    results.tests = tests;
+                    if compiled {
+                        results.score = round_score(results.tests.iter().map(|t| t.score).sum());
+                        results.extra_data = ExtraData::with_status(Status::Graded);
+                        results.output.push_str(
+                            "\n\nIsolated credit: each test was graded again with the reference's \
+                             versions of the other graded functions; see each test.",
+                        );
+                    }
+                    results.execution_time = round_seconds(start.elapsed().as_secs_f64());
+                }
+                return Ok(results);
             }
             Err(BuildFailure::Internal(e)) => {
                 return Err(e.context("the grader could not build the submission"))
@@ -217,7 +233,7 @@ impl Grader {
         };
         let compile_seconds = compile_start.elapsed().as_secs_f64();
         let run_start = Instant::now();
-        let runs = self.run_all(&probe, work.path(), start)?;
+        let runs = self.run_all(&probe, work.path(), start, None)?;
         if std::env::var_os("GRADE_TIMINGS").is_some() {
             eprintln!(
                 "grade: timings: compile {compile_seconds:.3} s, runs {:.3} s ({} runs, {} at a time)",
@@ -234,6 +250,15 @@ impl Grader {
             .iter()
             .map(|t| self.score_test(t, &runs))
             .collect::<Vec<_>>();
+        // Isolated credit: failed tests graded again (nothing runs when all pass).
+        let tests = match &self.isolation {
+            Some(iso) => {
+                let (tests, _) = self.isolate(iso, &student.source, tests, work.path(), start)?;
+                reaper::sweep(Duration::from_secs(1));
+                tests
+            }
+            None => tests,
+        };
         let score = round_score(tests.iter().map(|t| t.score).sum());
         Ok(Results {
             score,
@@ -351,12 +376,14 @@ impl Grader {
         }
     }
 
-    /// Runs every distinct (item, case) the rubric needs, `jobs` at a time.
+    /// Runs every distinct (item, case) the rubric needs (of the items
+    /// `only` lists, when given), `jobs` at a time.
     fn run_all(
         &self,
         probe: &Path,
         work: &Path,
         start: Instant,
+        only: Option<&[String]>,
     ) -> Result<BTreeMap<(String, String), Run>> {
         use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
         // Inputs live outside the confined folder, in a folder only the
@@ -406,6 +433,9 @@ impl Grader {
                 needed.push(key);
             }
         }
+        if let Some(items) = only {
+            needed.retain(|(item, _)| items.contains(item));
+        }
         let budget = Duration::from_secs_f64(self.rubric.limits.submission_seconds);
         let queue = Mutex::new(needed.into_iter().enumerate());
         let done = Mutex::new(BTreeMap::new());
@@ -427,7 +457,6 @@ impl Grader {
                             printed: None,
                             seconds: 0.0,
                             checked: Vec::new(),
-                            mistakes: Vec::new(),
                         })
                     } else {
                         self.run_one(
@@ -480,15 +509,6 @@ impl Grader {
                 Err(Failure::Run(_)) => return,
             };
             checked.push((t.name.clone(), verdict));
-        }
-        // Known mistakes are looked up only on failure, before the answer goes.
-        let failed: Vec<&TestSpec> = checked
-            .iter()
-            .filter(|(_, v)| v.is_err())
-            .filter_map(|(name, _)| self.rubric.tests.iter().find(|t| t.name == *name))
-            .collect();
-        if !failed.is_empty() {
-            mistakes::name_in_run(self, run, case_id, &failed);
         }
         let kept: Vec<&str> = self
             .rubric
@@ -563,7 +583,6 @@ impl Grader {
             seconds: outcome.elapsed.as_secs_f64(),
             result: interpret(&outcome, &limits),
             checked: Vec::new(),
-            mistakes: Vec::new(),
         })
     }
 
@@ -573,7 +592,6 @@ impl Grader {
         let mut passed = 0usize;
         let mut seconds = 0.0;
         let mut printed_shown = false;
-        let mut named: Vec<String> = Vec::new();
         for (k, case_ref) in cases.iter().enumerate() {
             let case = &self.cases[&case_ref.id];
             let label = if case_ref.hidden {
@@ -597,14 +615,6 @@ impl Grader {
                         failure.visible()
                     };
                     lines.push(format!("✗ {label}: {reason}"));
-                    if let Some((_, names)) = run.mistakes.iter().find(|(t, _)| *t == test.name) {
-                        lines.push(mistakes::case_line(names));
-                        for n in names {
-                            if !named.contains(n) {
-                                named.push(n.clone());
-                            }
-                        }
-                    }
                     if let (Some(text), false, false) =
                         (&run.printed, printed_shown, case_ref.hidden)
                     {
@@ -617,7 +627,6 @@ impl Grader {
                 }
             }
         }
-        lines.extend(mistakes::hint_lines(self, &named));
         let total = cases.len();
         let score = match test.scoring {
             Scoring::Proportional => test.points * passed as f64 / total as f64,

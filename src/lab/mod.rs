@@ -27,6 +27,29 @@ pub struct LabSpec {
     /// How the handout's CI installs the student build of `grade`.
     #[serde(default)]
     pub ci: CiSpec,
+    /// Which functions of the student's file each graded item (the
+    /// adapter's `ITEMS`) grades: `NAME` for a free function, `Type::NAME`
+    /// for a method. Isolated credit grades an item with the reference's
+    /// versions of every other item's functions (`grading/isolate.rs`).
+    #[serde(default)]
+    pub items: BTreeMap<String, Functions>,
+}
+
+/// The functions of one graded item: one, or a list.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Functions {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Functions {
+    pub fn list(&self) -> Vec<String> {
+        match self {
+            Functions::One(f) => vec![f.clone()],
+            Functions::Many(fs) => fs.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]

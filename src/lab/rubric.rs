@@ -23,6 +23,22 @@ pub struct Rubric {
     /// Gradescope leaderboard columns, each the last number of one output.
     #[serde(default)]
     pub leaderboard: Vec<LeaderboardSpec>,
+    /// Whose other functions a failed test is graded with (`grading/isolate.rs`).
+    #[serde(default)]
+    pub credit: Credit,
+}
+
+/// How a test that fails as written is scored.
+#[derive(Debug, Default, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Credit {
+    /// Graded again with the reference's versions of the other graded items'
+    /// functions (the lab's `[items]`), so that a bug costs only the tests of
+    /// the function that holds it; the as-written result is shown too.
+    #[default]
+    Isolated,
+    /// Graded only as written: a bug also fails every test whose item calls it.
+    AsWritten,
 }
 
 /// A leaderboard column: the last number of `output` of `item` on `case`.
@@ -301,6 +317,17 @@ mod tests {
     fn an_unknown_case_is_refused() {
         let err = parse(&GOOD.replace("points = 5", "points = 5\ncases = [\"b\"]")).unwrap_err();
         assert!(err.contains("\"b\" is not one of"), "{err}");
+    }
+
+    #[test]
+    fn credit_is_isolated_unless_the_rubric_says_as_written() {
+        assert_eq!(parse(GOOD).unwrap().credit, Credit::Isolated);
+        let r = parse(&GOOD.replace("lab = \"demo\"", "lab = \"demo\"\ncredit = \"as_written\""))
+            .unwrap();
+        assert_eq!(r.credit, Credit::AsWritten);
+        let err = parse(&GOOD.replace("lab = \"demo\"", "lab = \"demo\"\ncredit = \"generous\""))
+            .unwrap_err();
+        assert!(err.contains("generous"), "{err}");
     }
 
     #[test]

@@ -1,0 +1,212 @@
+//! Isolated credit (rubric `credit = "isolated"`, the labs' default): a bug
+//! costs the points of the tests of the function that holds it. The mutants'
+//! isolated scores are checked by each lab's own test file; here, the same
+//! mutants graded as written (a rubric copy with `credit = "as_written"`),
+//! the feedback that shows both results, a changed signature, and the
+//! student's line numbers in a variant.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+/// A copy of the grader's root (labs, rubrics, fixtures) in which `lab`'s
+/// rubric says `credit = "as_written"`.
+fn as_written_root(lab: &str) -> tempfile::TempDir {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dst = tempfile::tempdir().unwrap();
+    for top in ["reference/labs", "reference/src", "rubrics", "fixtures"] {
+        for entry in walkdir::WalkDir::new(src.join(top)) {
+            let entry = entry.unwrap();
+            let to = dst.path().join(entry.path().strip_prefix(src).unwrap());
+            if entry.file_type().is_dir() {
+                std::fs::create_dir_all(&to).unwrap();
+            } else if entry.path_is_symlink() {
+                std::os::unix::fs::symlink(std::fs::read_link(entry.path()).unwrap(), &to).unwrap();
+            } else {
+                std::fs::copy(entry.path(), &to).unwrap();
+            }
+        }
+    }
+    std::fs::copy(src.join("Cargo.lock"), dst.path().join("Cargo.lock")).unwrap();
+    let rubric: PathBuf = dst.path().join(format!("rubrics/{lab}.toml"));
+    let text = std::fs::read_to_string(&rubric).unwrap();
+    assert_eq!(text.matches("credit = \"isolated\"").count(), 1);
+    std::fs::write(
+        &rubric,
+        text.replace("credit = \"isolated\"", "credit = \"as_written\""),
+    )
+    .unwrap();
+    dst
+}
+
+/// Grades `source` under `root`.
+fn grade_with_root(lab: &str, source: &str, root: &Path) -> Value {
+    let dir = tempfile::tempdir().unwrap();
+    let sub = dir.path().join("submission/src");
+    std::fs::create_dir_all(&sub).unwrap();
+    std::fs::write(sub.join("lib.rs"), source).unwrap();
+    let results = dir.path().join("results.json");
+    let out = run(grade_bin()
+        .env("GRADE_ROOT", root)
+        .args(["--lab", lab, "--submission"])
+        .arg(dir.path().join("submission"))
+        .arg("--out")
+        .arg(&results));
+    assert!(out.status.success(), "{}", text(&out));
+    serde_json::from_str(&std::fs::read_to_string(&results).unwrap()).unwrap()
+}
+
+/// Every mutant of `lab` whose isolated result differs, graded as written:
+/// the hand-derived `score` and `failed` of tests/mutants/<lab>.toml.
+fn check_as_written(lab: &str, names: &[&str]) {
+    let root = as_written_root(lab);
+    for name in names {
+        let (m, source) = mutant_source(lab, name);
+        assert!(
+            m.isolated_score.is_some(),
+            "{name}: the isolated result is the same"
+        );
+        let r = grade_with_root(lab, &source, root.path());
+        let why = format!("{name} ({}) as written:\n{r}", m.why);
+        assert_eq!(failed_tests(&r), m.failed, "{why}");
+        assert_eq!(r["score"].as_f64().unwrap(), m.score, "{why}");
+        // As written, nothing is graded again.
+        assert!(!r.to_string().contains("Isolated credit"), "{why}");
+    }
+}
+
+#[test]
+fn cs240_mutants_as_written() {
+    check_as_written(
+        "cs240",
+        &[
+            "cost_without_half",
+            "sigmoid_derivative_of_activation",
+            "transposed_dc_dw",
+            "three_layer_hardcode",
+            "panic_in_forward_pass",
+            "hidden_delta_without_sigmoid_derivative",
+        ],
+    );
+}
+
+#[test]
+fn mse2_mutants_as_written() {
+    check_as_written("mse2", &["forward_drops_b2"]);
+}
+
+#[test]
+fn twolayernet_mutants_as_written() {
+    check_as_written(
+        "twolayernet",
+        &[
+            "reg_loss_without_half",
+            "relu_mask_missing",
+            "dscores_not_divided_by_n",
+            "predict_argmax_over_columns",
+        ],
+    );
+}
+
+#[test]
+fn a_cascade_is_explained_with_both_results() {
+    let (_, source) = mutant_source("cs240", "sigmoid_derivative_of_activation");
+    let graded = grade_source("cs240", &source);
+    let t = graded.test("back_propagation (biases)");
+    let out = t["output"].as_str().unwrap();
+    assert_eq!(t["score"], 25.0, "{out}");
+    assert!(
+        out.starts_with(
+            "Your back_propagation is right with a correct sigmoid_derivative; as written it \
+             fails because sigmoid_derivative (test 2) fails.\n"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("4 of 4 cases passed."), "{out}");
+    assert!(
+        out.contains("As written (with your own sigmoid_derivative): 0 of 4 cases passed."),
+        "{out}"
+    );
+    // The as-written failures of hidden cases stay as reticent as ever.
+    let hidden = out
+        .lines()
+        .find(|l| l.starts_with("✗ hidden case 3"))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(
+        !hidden.chars().any(|c| c.is_ascii_digit() && c != '3'),
+        "{hidden}"
+    );
+    // The function that holds the bug keeps its own failure, as written only.
+    let own = graded.test("sigmoid_derivative")["output"]
+        .as_str()
+        .unwrap();
+    assert!(!own.contains("Isolated credit"), "{own}");
+}
+
+/// A changed signature fails the API check as written (every test 0); the
+/// other functions compile against the reference's version of it.
+#[test]
+fn a_changed_signature_costs_only_its_own_test() {
+    let solution = solution_source("cs240");
+    let (from_sig, to_sig) = (
+        "        eta: f64,\n    ) -> Vec<f64> {",
+        "        eta: f32,\n    ) -> Vec<f64> {",
+    );
+    let (from_step, to_step) = (
+        "let step = eta / batch.len() as f64;",
+        "let step = eta as f64 / batch.len() as f64;",
+    );
+    assert_eq!(solution.matches(from_sig).count(), 1);
+    assert_eq!(solution.matches(from_step).count(), 1);
+    let source = solution
+        .replace(from_sig, to_sig)
+        .replace(from_step, to_step);
+    // As written: the adapter passes an f64, so nothing is graded.
+    let root = as_written_root("cs240");
+    let r = grade_with_root("cs240", &source, root.path());
+    assert_eq!(r["score"], 0.0, "{r}");
+    assert_eq!(r["extra_data"]["status"], "did not compile", "{r}");
+    // Isolated: every test but mini_batch_GD's is graded with the reference's
+    // mini_batch_gd and passes: 100 - mini_batch_GD 10 = 90.
+    let graded = grade_source("cs240", &source);
+    assert_eq!(graded.failed(), ["mini_batch_GD"], "{}", graded.results);
+    assert_eq!(graded.score(), 90.0, "{}", graded.results);
+    assert_eq!(graded.results["extra_data"]["status"], "graded");
+    let own = graded.test("mini_batch_GD")["output"].as_str().unwrap();
+    assert!(
+        own.contains("does not provide what the grader calls"),
+        "{own}"
+    );
+}
+
+/// A variant blanks the swapped functions in place: a panic in the
+/// student's code graded on a variant names the student's own line.
+#[test]
+fn a_variant_keeps_the_students_line_numbers() {
+    let (_, source) = mutant_source("cs240", "sigmoid_derivative_of_activation");
+    let anchor = "        let mut activations = vec![x.clone()];\n";
+    assert_eq!(source.matches(anchor).count(), 1);
+    let source = source.replace(
+        anchor,
+        &format!("        assert!(x.len() != 3, \"three inputs\");\n{anchor}"),
+    );
+    let line = source
+        .lines()
+        .position(|l| l.contains("three inputs"))
+        .unwrap()
+        + 1;
+    let graded = grade_source("cs240", &source);
+    let out = graded.test("back_propagation (weights)")["output"]
+        .as_str()
+        .unwrap();
+    let isolated = &out[..out.find("As written").unwrap_or_else(|| panic!("{out}"))];
+    assert!(isolated.contains("three inputs"), "{out}");
+    assert!(
+        isolated.contains(&format!("three inputs at src/lib.rs:{line}\n")),
+        "line {line}: {out}"
+    );
+    // small_3_5_2 (1 of 4 cases) panics even with a correct sigmoid_derivative.
+    assert_eq!(graded.test("back_propagation (weights)")["score"], 26.25);
+}
