@@ -8,6 +8,7 @@
 
 pub mod compare;
 pub mod isolate;
+pub mod mistakes;
 pub mod submission;
 
 use crate::build::{self, BuildFailure, Deps, Toolchain};
@@ -47,6 +48,8 @@ pub struct Grader {
     answer_caps: BTreeMap<(String, String), usize>,
     /// Isolated credit's data (`isolate.rs`), when the rubric chooses it.
     isolation: Option<isolate::Isolation>,
+    /// The lab's known mistakes (`mistakes.json`), read on the first failure.
+    mistakes: mistakes::Catalogue,
 }
 
 /// An answer frame may be this many times the expected answer's frame...
@@ -71,6 +74,8 @@ struct Run {
     /// Each test's verdict on this run, by test name, worked out as the
     /// answer arrived (so that the answer itself need not be kept).
     checked: Vec<(String, Result<(), Checked>)>,
+    /// Known mistakes this run's answer matches, by failed test's name.
+    mistakes: Vec<(String, Vec<String>)>,
 }
 
 /// A settled verdict's failure (see `Failure`), kept without the answer.
@@ -138,6 +143,7 @@ impl Grader {
             .clamp(4, 8);
         reaper::become_subreaper();
         let answer_caps = answer_caps(&cases);
+        let lab_fixtures = lab.fixtures_dir();
         Ok(Grader {
             lab,
             rubric,
@@ -148,6 +154,7 @@ impl Grader {
             jobs,
             answer_caps,
             isolation,
+            mistakes: mistakes::Catalogue::new(&lab_fixtures),
         })
     }
 
@@ -457,6 +464,7 @@ impl Grader {
                             printed: None,
                             seconds: 0.0,
                             checked: Vec::new(),
+                            mistakes: Vec::new(),
                         })
                     } else {
                         self.run_one(
@@ -509,6 +517,15 @@ impl Grader {
                 Err(Failure::Run(_)) => return,
             };
             checked.push((t.name.clone(), verdict));
+        }
+        // Known mistakes are looked up only on failure, before the answer goes.
+        let failed: Vec<&TestSpec> = checked
+            .iter()
+            .filter(|(_, v)| v.is_err())
+            .filter_map(|(name, _)| self.rubric.tests.iter().find(|t| t.name == *name))
+            .collect();
+        if !failed.is_empty() {
+            mistakes::name_in_run(self, run, case_id, &failed);
         }
         let kept: Vec<&str> = self
             .rubric
@@ -583,6 +600,7 @@ impl Grader {
             seconds: outcome.elapsed.as_secs_f64(),
             result: interpret(&outcome, &limits),
             checked: Vec::new(),
+            mistakes: Vec::new(),
         })
     }
 
@@ -592,6 +610,7 @@ impl Grader {
         let mut passed = 0usize;
         let mut seconds = 0.0;
         let mut printed_shown = false;
+        let mut named: Vec<String> = Vec::new();
         for (k, case_ref) in cases.iter().enumerate() {
             let case = &self.cases[&case_ref.id];
             let label = if case_ref.hidden {
@@ -615,6 +634,14 @@ impl Grader {
                         failure.visible()
                     };
                     lines.push(format!("✗ {label}: {reason}"));
+                    if let Some((_, names)) = run.mistakes.iter().find(|(t, _)| *t == test.name) {
+                        lines.push(mistakes::case_line(names));
+                        for n in names {
+                            if !named.contains(n) {
+                                named.push(n.clone());
+                            }
+                        }
+                    }
                     if let (Some(text), false, false) =
                         (&run.printed, printed_shown, case_ref.hidden)
                     {
@@ -627,6 +654,7 @@ impl Grader {
                 }
             }
         }
+        lines.extend(mistakes::hint_lines(self, &named));
         let total = cases.len();
         let score = match test.scoring {
             Scoring::Proportional => test.points * passed as f64 / total as f64,
