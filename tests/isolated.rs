@@ -210,3 +210,53 @@ fn a_variant_keeps_the_students_line_numbers() {
     // small_3_5_2 (1 of 4 cases) panics even with a correct sigmoid_derivative.
     assert_eq!(graded.test("back_propagation (weights)")["score"], 26.25);
 }
+
+/// A changed signature whose callers were changed with it: each test's
+/// variant compiles only where no kept function calls it across the
+/// student's and the reference's conventions.
+#[test]
+fn a_changed_signature_keeps_the_points_of_what_compiles_without_it() {
+    let mut source = solution_source("cs240");
+    for (from, to) in [
+        (
+            "pub fn sigmoid(z: &Array2<f64>) -> Array2<f64> {",
+            "pub fn sigmoid(z: Array2<f64>) -> Array2<f64> {",
+        ),
+        ("let s = sigmoid(z);", "let s = sigmoid(z.clone());"),
+        (
+            "a = sigmoid(&(w.t().dot(&a) + b));",
+            "a = sigmoid(w.t().dot(&a) + b);",
+        ),
+        (
+            "activations.push(sigmoid(&z));",
+            "activations.push(sigmoid(z.clone()));",
+        ),
+    ] {
+        assert_eq!(source.matches(from).count(), 1, "{from}");
+        source = source.replace(from, to);
+    }
+    let graded = grade_source("cs240", &source);
+    // As written the probe cannot call sigmoid(&z): nothing is graded. The
+    // variant for cost, cost_derivative and mini_batch_GD replaces every
+    // function that calls sigmoid (all four differ from the reference), so
+    // it compiles and they pass: 5 + 5 + 10 = 20. The variants of sigmoid,
+    // sigmoid_derivative, forward_pass and back_propagation each keep a
+    // function on one side of the changed call and the reference's on the
+    // other: none compiles, and those tests keep their 0.
+    assert_eq!(
+        graded.failed(),
+        [
+            "sigmoid",
+            "sigmoid_derivative",
+            "forward_pass",
+            "back_propagation (biases)",
+            "back_propagation (weights)"
+        ],
+        "{}",
+        graded.results
+    );
+    assert_eq!(graded.score(), 20.0, "{}", graded.results);
+    let fp = graded.test("forward_pass")["output"].as_str().unwrap();
+    assert!(fp.contains("your file does not compile"), "{fp}");
+    assert!(fp.starts_with("Not graded:"), "{fp}");
+}

@@ -220,7 +220,8 @@ impl Grader {
                         tests[i].output = untrusted::clip(
                             &format!(
                                 "{}\n\nGraded again with the reference's {} in place of yours, \
-                                 your code does not compile either; the result as written stands.",
+                                 your file does not compile (your other functions call yours in a \
+                                 way the reference's does not allow?); the result as written stands.",
                                 tests[i].output,
                                 names(&plan.replaced)
                             ),
