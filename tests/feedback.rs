@@ -313,3 +313,48 @@ fn a_transposed_gradient_is_called_that_on_hidden_cases_too() {
     }
     check_hidden_has_no_figures(&hidden);
 }
+
+#[test]
+fn a_panic_inside_ndarray_is_reported_at_the_students_line() {
+    // w · a instead of wᵀ · a: ndarray refuses the shapes (784 × 8 by
+    // 784 × 1 for the lab's first layer) and panics in its own source. The
+    // student's line is the one changed here.
+    let source = changed(
+        "cs240",
+        &[(
+            "a = sigmoid(&(w.t().dot(&a) + b));",
+            "a = sigmoid(&(w.dot(&a) + b));",
+        )],
+    );
+    let line = 1 + source
+        .lines()
+        .position(|l| l.contains("a = sigmoid(&(w.dot(&a) + b));"))
+        .unwrap();
+    let graded = grade_source("cs240", &source);
+    let output = graded.test("forward_pass")["output"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (public, hidden) = lines(&graded, "forward_pass");
+    assert_eq!(public.len(), 2, "{output}");
+    // The line needs the probe's line tables (`-C debuginfo=line-tables-only`
+    // in src/build/mod.rs); without, the student's function is named.
+    let line_tables = include_str!("../src/build/mod.rs").contains("debuginfo=line-tables-only");
+    let want = if line_tables {
+        format!("inside ndarray, called from src/lib.rs:{line}")
+    } else {
+        "inside ndarray, called from your `NeuralNetwork::forward_pass`".to_string()
+    };
+    for l in &public {
+        assert!(l.contains(&want), "{l}");
+    }
+    for l in public.iter().chain(&hidden) {
+        assert!(
+            !l.contains(".cargo") && !l.contains("registry") && !l.contains("/rustc/"),
+            "{l}"
+        );
+    }
+    for l in &hidden {
+        assert!(l.ends_with(": panicked"), "{l}");
+    }
+}

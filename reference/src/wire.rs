@@ -221,10 +221,7 @@ fn run_caught(call: Call, item: &str, inputs: &Value) -> Value {
         } else {
             "panic with a non-text payload".to_string()
         };
-        let place = info
-            .location()
-            .map(|l| format!(" at {}:{}", l.file(), l.line()))
-            .unwrap_or_default();
+        let place = info.location().map(place).unwrap_or_default();
         if let Ok(mut last) = LAST_PANIC.lock() {
             *last = Some(format!("{msg}{place}"));
         }
@@ -240,6 +237,121 @@ fn run_caught(call: Call, item: &str, inputs: &Value) -> Value {
                 .unwrap_or_else(|| "panicked".to_string());
             json!({ "panic": msg })
         }
+    }
+}
+
+/// Where a panic happened, in the student's terms: ` at src/lib.rs:LINE`
+/// when in the student's crate (rustc is given its files by relative path);
+/// otherwise the library it was raised in, by name, and the deepest frame of
+/// the student's code that called it, from a backtrace (` inside ndarray,
+/// called from src/lib.rs:LINE`). An absolute path (a dependency's source,
+/// the standard library's, the probe's) is never shown: it is the grading
+/// machine's.
+fn place(location: &std::panic::Location) -> String {
+    let file = location.file();
+    if !file.starts_with('/') {
+        return format!(" at {}:{}", file.trim_start_matches("./"), location.line());
+    }
+    let what = library_of(file);
+    let trace = std::backtrace::Backtrace::force_capture().to_string();
+    match student_frame(&trace) {
+        Some(Caller::Line(at)) => format!(" inside {what}, called from {at}"),
+        Some(Caller::Function(name)) => format!(" inside {what}, called from your `{name}`"),
+        None => format!(" inside {what}"),
+    }
+}
+
+/// The library an absolute source path belongs to, by name only: a
+/// registry crate's folder is `name-version`.
+fn library_of(file: &str) -> String {
+    if file.contains("/library/") && file.starts_with("/rustc/") {
+        return "Rust's standard library".to_string();
+    }
+    file.rsplit('/')
+        .find_map(|part| {
+            let (name, version) = part.rsplit_once('-')?;
+            let numeric = version.starts_with(|c: char| c.is_ascii_digit())
+                && version.contains('.')
+                && !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+            numeric.then(|| name.to_string())
+        })
+        .unwrap_or_else(|| "a library".to_string())
+}
+
+/// The student's code that led to a panic elsewhere.
+#[derive(Debug, PartialEq)]
+enum Caller {
+    /// `src/lib.rs:LINE` (the probe has line tables).
+    Line(String),
+    /// A function's path within the student's crate (no line tables).
+    Function(String),
+}
+
+/// The deepest frame of `trace` (a `Backtrace`'s text) in the student's
+/// crate: the crate that holds the probe module (`CRATE::__grade_probe`),
+/// but for the probe itself and `main`. Its source file, when the probe has
+/// line tables, is shown from its `src/` folder on (the crate's folder is the
+/// grading machine's); without, the function's path.
+fn student_frame(trace: &str) -> Option<Caller> {
+    let mut frames: Vec<(String, Option<String>)> = Vec::new();
+    for line in trace.lines() {
+        let line = line.trim();
+        if let Some(at) = line.strip_prefix("at ") {
+            if let Some(last) = frames.last_mut() {
+                last.1.get_or_insert_with(|| at.to_string());
+            }
+        } else if let Some((n, name)) = line.split_once(": ") {
+            if n.chars().all(|c| c.is_ascii_digit()) {
+                frames.push((name.to_string(), None));
+            }
+        }
+    }
+    let krate = frames
+        .iter()
+        .find_map(|(name, _)| name.split_once("::__grade_probe::"))
+        .map(|(krate, _)| krate.trim_start_matches('<').to_string())?;
+    frames.iter().find_map(|(name, at)| {
+        let rest = name
+            .trim_start_matches('<')
+            .strip_prefix(&format!("{krate}::"))?;
+        if rest.starts_with("__grade_probe") || rest.starts_with("main") {
+            return None;
+        }
+        if let Some(at) = at.as_deref().and_then(from_src) {
+            return Some(Caller::Line(at));
+        }
+        // `<impl cs240_lab::network::NeuralNetwork>::forward_pass::{{closure}}`
+        // is `NeuralNetwork::forward_pass`; a free function is its own name.
+        let rest = rest.split("::{{closure}}").next().unwrap_or(rest);
+        let method = rest.starts_with("<impl ");
+        let parts: Vec<&str> = rest
+            .split("::")
+            .map(|p| p.trim_matches(['<', '>']))
+            .collect();
+        let keep = if method { 2 } else { 1 };
+        Some(Caller::Function(
+            parts[parts.len().saturating_sub(keep)..].join("::"),
+        ))
+    })
+}
+
+/// `…/src/lib.rs:LINE:COLUMN` as `src/lib.rs:LINE`; `None` without `src/`.
+fn from_src(at: &str) -> Option<String> {
+    let start = if at.starts_with("src/") {
+        0
+    } else {
+        at.rfind("/src/")? + 1
+    };
+    let at = &at[start..];
+    let mut parts = at.rsplitn(3, ':');
+    let (col, line, file) = (parts.next()?, parts.next()?, parts.next());
+    match file {
+        Some(file) if line.chars().all(|c| c.is_ascii_digit()) => Some(format!("{file}:{line}")),
+        _ if col.chars().all(|c| c.is_ascii_digit()) => Some(at.to_string()),
+        _ => None,
     }
 }
 
@@ -289,6 +401,52 @@ mod tests {
     fn a_shape_that_does_not_fit_its_data_is_refused() {
         let v = json!({"shape": [2, 2], "data": [1.0, 2.0, 3.0]});
         assert!(to_tensor(&v).unwrap_err().contains("does not fit"));
+    }
+
+    #[test]
+    fn a_dependency_panic_names_the_library_and_the_students_line_only() {
+        let file = "/root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/ndarray-0.17.2/src/linalg/impl_linalg.rs";
+        assert_eq!(library_of(file), "ndarray");
+        assert_eq!(
+            library_of(
+                "/rustc/59807616e1fa2540724bfbac14d7976d7e4a3860/library/core/src/slice/index.rs"
+            ),
+            "Rust's standard library"
+        );
+        assert_eq!(library_of("/tmp/x/w/probe/adapter.rs"), "a library");
+        // With line tables (generic dependency code instantiated in the
+        // student's crate has absolute paths too).
+        let trace = "   7: ndarray::linalg::impl_linalg::dot_shape_error
+   8: dot<f64>
+             at /root/.cargo/registry/src/index.crates.io-1/ndarray-0.17.2/src/linalg/impl_linalg.rs:316:13
+  12: lab::f
+             at /tmp/x/w/crate/src/lib.rs:3:7
+  13: lab::__grade_probe::adapter::call
+             at /tmp/w/probe/adapter.rs:20:5
+  40: main
+             at ./csu/../sysdeps/nptl/libc_start_call_main.h:58:16";
+        assert_eq!(
+            student_frame(trace),
+            Some(Caller::Line("src/lib.rs:3".into()))
+        );
+        // Without: the function, in the crate that holds the probe.
+        let trace = "   7: ndarray::linalg::impl_linalg::dot_shape_error
+  11: ndarray::linalg::impl_linalg::<impl ndarray::ArrayRef<A,D>>::dot
+  12: cs240_lab::<impl cs240_lab::network::NeuralNetwork>::forward_pass
+  13: cs240_lab::__grade_probe::adapter::call
+  14: grade_wire::run_caught::{{closure}}";
+        assert_eq!(
+            student_frame(trace),
+            Some(Caller::Function("NeuralNetwork::forward_pass".into()))
+        );
+        let trace = "  11: ndarray::impl_methods::<impl ndarray::ArrayBase<S,D>>::mapv
+  12: cs240_lab::sigmoid::{{closure}}
+  13: cs240_lab::__grade_probe::adapter::call";
+        assert_eq!(
+            student_frame(trace),
+            Some(Caller::Function("sigmoid".into()))
+        );
+        assert_eq!(student_frame("   0: <unknown>"), None);
     }
 
     #[test]
