@@ -193,7 +193,10 @@ impl Grader {
         };
         let mut compiled = false;
         let as_written = tests.clone();
-        for (k, plan) in iso.plan(&student, &failed).into_iter().enumerate() {
+        let began = Instant::now();
+        let plans = iso.plan(&student, &failed);
+        let variants = plans.len();
+        for (k, plan) in plans.into_iter().enumerate() {
             let text = variant::variant(&student, &iso.reference, &plan.replaced, &iso.crates)
                 .map_err(anyhow::Error::msg)
                 .context("the grader could not write an isolated variant")?;
@@ -243,6 +246,13 @@ impl Grader {
                 let isolated = self.score_test(spec, &runs);
                 tests[i] = combine(iso, &as_written, &self.rubric, i, &plan.replaced, isolated);
             }
+        }
+        if std::env::var_os("GRADE_TIMINGS").is_some() && variants > 0 {
+            eprintln!(
+                "grade: timings: isolated credit {:.3} s ({variants} variant(s) for {} failed tests)",
+                began.elapsed().as_secs_f64(),
+                failed.len()
+            );
         }
         Ok((tests, compiled))
     }
