@@ -206,8 +206,10 @@ fn a_huge_panic_message_is_clipped_in_every_output() {
         let run = grade(up.path(), &[]);
         let what = format!("panic of {size} bytes: {}", run.stderr);
         run.assert_bounded(&what);
-        assert_eq!(run.failed(), ["cost", "mini_batch_GD"], "{what}");
-        assert_eq!(run.score(), 85.0, "{what}");
+        // Isolated credit: mini_batch_GD is graded with the reference's cost
+        // and passes; only cost's 5 points are lost.
+        assert_eq!(run.failed(), ["cost"], "{what}");
+        assert_eq!(run.score(), 95.0, "{what}");
         let cost = run.test_output("cost");
         assert!(cost.len() <= 4096, "cost feedback is {} bytes", cost.len());
         if size < 64 << 10 {
@@ -251,7 +253,8 @@ fn printed_output_with_endless_lines_is_clipped() {
     let up = upload(&source);
     let run = grade(up.path(), &[]);
     run.assert_bounded("printed");
-    assert_eq!(run.score(), 85.0);
+    // cost 5 lost; mini_batch_GD passes with the reference's cost (isolated credit).
+    assert_eq!(run.score(), 95.0);
     let cost = run.test_output("cost");
     assert!(cost.contains("your code printed"), "{cost}");
     assert!(cost.len() <= 4096, "{}", cost.len());
@@ -310,9 +313,10 @@ fn a_hidden_case_leaks_nothing_through_panics_prints_or_exit_codes() {
     let run = grade(up.path(), &[]);
     let all = run.everything();
     run.assert_bounded("hidden leak");
-    // cost: the 2 visible cases pass (2.5 of 5); mini_batch_GD likewise (5 of 10).
-    assert_eq!(run.failed(), ["cost", "mini_batch_GD"], "{}", run.raw);
-    assert_eq!(run.score(), 92.5, "{}", run.raw);
+    // cost: the 2 visible cases pass (2.5 of 5); mini_batch_GD, graded with
+    // the reference's cost (isolated credit), passes: 100 - 2.5.
+    assert_eq!(run.failed(), ["cost"], "{}", run.raw);
+    assert_eq!(run.score(), 97.5, "{}", run.raw);
     let cost = run.test_output("cost");
     assert!(cost.contains("✗ hidden case 3: panicked"), "{cost}");
     assert!(
@@ -354,9 +358,10 @@ fn student_text_forges_nothing_in_the_ci_log() {
     }
     let run = grade(up.path(), &[]);
     run.assert_bounded("ci log");
-    assert_eq!(run.failed(), ["cost", "mini_batch_GD"], "{}", run.raw);
-    assert_eq!(run.score(), 85.0, "{}", run.raw);
-    assert_no_forged_command(&run.stdout, 85.0);
+    // cost 5 lost; mini_batch_GD passes with the reference's cost (isolated credit).
+    assert_eq!(run.failed(), ["cost"], "{}", run.raw);
+    assert_eq!(run.score(), 95.0, "{}", run.raw);
+    assert_no_forged_command(&run.stdout, 95.0);
     // The note on unused files is still there, readable.
     assert!(
         run.stdout.contains("forged by a file name.txt"),
@@ -506,7 +511,8 @@ fn a_batch_summary_carries_no_students_html_or_links() {
                 "<img src=https:__e.com_i.png onerror=alert(1)>".to_string(),
                 "0".to_string()
             ),
-            ("[link](https:__e.com)".to_string(), "85".to_string()),
+            // cost panics: 5 lost (mini_batch_GD passes under isolated credit).
+            ("[link](https:__e.com)".to_string(), "95".to_string()),
             ("neighbour".to_string(), "100".to_string()),
         ],
         "{summary}"
