@@ -11,15 +11,23 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 /// Expected totals come from the mutant table (tests/mutants/cs240.toml):
-/// the solution 100, cost without the ½ 85, a file that does not compile 0,
+/// the solution 100, cost without the ½ with the step divided by the data's
+/// length 85 (cost 5 and mini_batch_GD 10 fail each on its own bug, as
+/// written or under isolated credit), a file that does not compile 0,
 /// an upload without a lib.rs 0; with the status each is graded with.
 fn class(dir: &Path) -> Vec<(&'static str, f64, &'static str)> {
     let solution = solution_source("cs240");
-    let broken = solution.replacen(
-        "0.5 * diff.mapv(|d| d * d).sum()",
-        "diff.mapv(|d| d * d).sum()",
-        1,
-    );
+    let broken = solution
+        .replacen(
+            "0.5 * diff.mapv(|d| d * d).sum()",
+            "diff.mapv(|d| d * d).sum()",
+            1,
+        )
+        .replacen(
+            "let step = eta / batch.len() as f64;",
+            "let step = eta / training_data.len() as f64;",
+            1,
+        );
     let uploads = [
         ("alice", solution.clone(), 100.0, "graded"),
         ("bob", broken, 85.0, "graded"),

@@ -111,12 +111,26 @@ fn grade_upload(upload: &Path, out: &Path, extra: &[&OsStr]) -> Ran {
         .args(extra))
 }
 
-/// The CS240 solution with `cost` missing its ½: 85 (tests/mutants/cs240.toml).
+/// The CS240 solution with `cost` missing its ½ and the step divided by the
+/// data's length (tests/mutants/cs240.toml: cost_without_half,
+/// update_divided_by_data_size): cost 5 and mini_batch_GD 10 fail each on its
+/// own bug, so 85 whether credit is isolated or as written.
 fn scores_85() -> String {
-    let solution = solution_source("cs240");
-    let from = "0.5 * diff.mapv(|d| d * d).sum()";
-    assert_eq!(solution.matches(from).count(), 1);
-    solution.replacen(from, "diff.mapv(|d| d * d).sum()", 1)
+    let mut solution = solution_source("cs240");
+    for (from, to) in [
+        (
+            "0.5 * diff.mapv(|d| d * d).sum()",
+            "diff.mapv(|d| d * d).sum()",
+        ),
+        (
+            "let step = eta / batch.len() as f64;",
+            "let step = eta / training_data.len() as f64;",
+        ),
+    ] {
+        assert_eq!(solution.matches(from).count(), 1);
+        solution = solution.replacen(from, to, 1);
+    }
+    solution
 }
 
 fn write_crate(dir: &Path, source: &str) {
