@@ -358,3 +358,43 @@ fn a_panic_inside_ndarray_is_reported_at_the_students_line() {
         assert!(l.ends_with(": panicked"), "{l}");
     }
 }
+
+#[test]
+fn results_json_is_markdown_with_student_text_inside_a_code_block() {
+    // A panic message full of Markdown and HTML: in results.json (rendered as
+    // Markdown by Gradescope) it sits in a fenced code block, longer than its
+    // own backtick runs, so none of it is markup; every line is unchanged.
+    let source = changed(
+        "cs240",
+        &[(
+            "        let total: f64 = data\n",
+            "        panic!(\"see [here](http://x.example) ``` <b>bold</b> **x**\");\n        #[allow(unreachable_code)]\n        let total: f64 = data\n",
+        )],
+    );
+    let graded = grade_source("cs240", &source);
+    assert_eq!(graded.results["output_format"], "md");
+    let output = graded.test("cost")["output"].as_str().unwrap().to_string();
+    let lines: Vec<&str> = output.lines().collect();
+    // The heading, a blank line, then the block: its fence is 4 backticks
+    // (the message holds a run of 3).
+    assert_eq!(lines[..3], ["0 of 4 cases passed.", "", "````"], "{output}");
+    assert_eq!(*lines.last().unwrap(), "````", "{output}");
+    let inside = &lines[3..lines.len() - 1];
+    assert!(!inside.iter().any(|l| l.starts_with("````")), "{output}");
+    assert!(
+        inside.iter().any(|l| l.contains(
+            "panicked: see [here](http://x.example) ``` <b>bold</b> **x** at src/lib.rs:"
+        )),
+        "{output}"
+    );
+    // A passing test is written the same way, and the top output is plain.
+    let sigmoid = graded.test("sigmoid")["output"].as_str().unwrap();
+    assert!(
+        sigmoid.starts_with("4 of 4 cases passed.\n\n```\n✓ case "),
+        "{sigmoid}"
+    );
+    // The terminal table still shows the text itself.
+    let table = String::from_utf8_lossy(&graded.output.stdout);
+    assert!(!table.contains("````"), "{table}");
+    assert!(table.contains("✗ case lab_784_8_8_10"), "{table}");
+}

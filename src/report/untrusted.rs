@@ -232,6 +232,64 @@ pub fn markdown(text: &str) -> String {
     out
 }
 
+/// `text` as Gradescope's Markdown (`output_format: "md"`): its first line
+/// as a paragraph when it is plain words (no Markdown, HTML, link or list
+/// marker: a heading such as "3 of 4 cases passed."), then every other line
+/// in one fenced code block, verbatim but [`clean`]: line breaks and
+/// alignment kept, nothing in it markup (the fence is longer than any run of
+/// backticks inside). Lines are unchanged, so tools reading the text
+/// line by line read the same lines.
+pub fn markdown_block(text: &str) -> String {
+    let text = clean(text);
+    let (first, rest) = match text.split_once('\n') {
+        Some((first, rest)) if is_plain_line(first) => (Some(first), rest),
+        None if is_plain_line(&text) => (Some(text.as_str()), ""),
+        _ => (None, text.as_str()),
+    };
+    let mut out = first.map(str::to_string).unwrap_or_default();
+    if rest.trim().is_empty() {
+        return out;
+    }
+    let longest = rest.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat((longest + 1).max(3));
+    if !out.is_empty() {
+        out.push_str("\n\n");
+    }
+    out.push_str(&format!(
+        "{fence}\n{}\n{fence}",
+        rest.trim_end_matches('\n')
+    ));
+    out
+}
+
+/// [`markdown_block`] in at most `max` bytes: the text [`clip`]ped first by
+/// what the fences add.
+pub fn markdown_within(text: &str, max: usize) -> String {
+    let md = markdown_block(text);
+    if md.len() <= max {
+        return md;
+    }
+    let added = md.len().saturating_sub(text.len());
+    // The clipped text's first line may read otherwise: then cut again (the
+    // tail, and so the closing fence, is kept).
+    clip(&markdown_block(&clip(text, max.saturating_sub(added))), max)
+}
+
+/// A line that reads the same as Markdown: words, digits and plain
+/// punctuation only, no link, and no list, quote or heading marker.
+fn is_plain_line(line: &str) -> bool {
+    let t = line.trim_start();
+    let marker = t.starts_with(['-', '+', '=', '>'])
+        || t.split_once(['.', ')'])
+            .is_some_and(|(n, _)| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()));
+    !marker
+        && !line.contains("://")
+        && !line.to_ascii_lowercase().contains("www.")
+        && line
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == ' ' || ".,:;()/'\"?%+-=×÷·".contains(c))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -317,6 +375,33 @@ mod tests {
         }
         assert_eq!(inert("std::vec::Vec"), "std:\u{200b}:vec:\u{200b}:Vec");
         assert_eq!(inert_lines("a::b\n##[c"), "a:\u{200b}:b\n##\u{200b}[c");
+    }
+
+    #[test]
+    fn markdown_blocks_keep_every_line_and_carry_no_markup() {
+        let text = "1 of 2 cases passed.\n✓ case a (x): passed\n✗ case b (y): panicked: ```\n<b>[l](http://x)</b>";
+        let md = markdown_block(text);
+        assert!(
+            md.starts_with("1 of 2 cases passed.\n\n````\n✓ case a"),
+            "{md}"
+        );
+        assert!(md.ends_with("</b>\n````"), "{md}");
+        // Every line of the text is a line of the block, unchanged.
+        for line in text.lines() {
+            assert!(md.lines().any(|l| l == line), "{line}");
+        }
+        // A first line with markup goes in the block too.
+        let md = markdown_block("see [x](http://y)\nmore");
+        assert!(md.starts_with("```\nsee [x](http://y)\nmore\n```"), "{md}");
+        assert_eq!(
+            markdown_block("Not graded: no lib.rs found"),
+            "Not graded: no lib.rs found"
+        );
+        assert!(markdown_block("1. item").starts_with("```"));
+        assert_eq!(markdown_block(""), "");
+        let long = format!("1 of 2 cases passed.\n{}", "x".repeat(10_000));
+        let md = markdown_within(&long, 4096);
+        assert!(md.len() <= 4096 && md.ends_with("\n```"), "{}", md.len());
     }
 
     #[test]
