@@ -115,13 +115,9 @@ fn an_oversized_answer_frame_is_refused_without_bloating_the_grader() {
         }
 "#;
     let graded = grade(&attack_source(body, ""), &[]);
-    // A warm solution peaks near 12 MiB in the debug build.
-    graded.check(
-        85.0,
-        &["cost", "mini_batch_GD"],
-        Duration::from_secs(120),
-        40,
-    );
+    // A warm solution peaks near 12 MiB in the debug build. cost 5 lost;
+    // mini_batch_GD passes with the reference's cost (isolated credit).
+    graded.check(95.0, &["cost"], Duration::from_secs(120), 40);
     let feedback = graded.feedback();
     assert!(
         feedback.contains("answer too large (")
