@@ -46,7 +46,8 @@ fn check_hidden_has_no_figures(hidden: &[String]) {
 fn tiny_numbers_are_scientific_with_the_input_behind_them_on_public_cases_only() {
     // σ'(z) computed as z(1 - z): at z = 30 (the fixtures' z[0, 0], per their
     // origin "z[0,0] = 30") that is 30 · (1 - 30) = -870; the reference's
-    // σ'(30) is the fixture's 9.348077867342945e-14.
+    // σ'(30) is the fixture's 9.348077867342945e-14. The lab's catalogue
+    // names this mistake, so no generic hint is added.
     let (_, source) = mutant_source("cs240", "sigmoid_derivative_of_activation");
     let graded = grade_source("cs240", &source);
     let want = fixture("cs240", "small_3_5_2")["expected"]["sigmoid_derivative"]["value"]["data"]
@@ -63,32 +64,64 @@ fn tiny_numbers_are_scientific_with_the_input_behind_them_on_public_cases_only()
             ),
             "{line}"
         );
-        // Every expected σ' lies in (0, 1/4]; -870 does not.
+    }
+    check_hidden_has_no_figures(&hidden);
+    for line in public.iter().chain(&hidden) {
+        assert!(!line.contains("hint:"), "{line}");
+    }
+    for line in &hidden {
+        assert!(line.ends_with("value: wrong values"), "{line}");
+    }
+}
+
+#[test]
+fn values_outside_an_activations_range_are_called_that() {
+    // σ(z)(1 + σ(z)) instead of σ(z)(1 - σ(z)): every expected σ' lies in
+    // (0, 1/4], and at z = 30 (σ ≈ 1) this gives about 2.
+    let source = changed(
+        "cs240",
+        &[("&s * &s.mapv(|v| 1.0 - v)", "&s * &s.mapv(|v| 1.0 + v)")],
+    );
+    let graded = grade_source("cs240", &source);
+    let (public, hidden) = lines(&graded, "sigmoid_derivative");
+    assert_eq!(public.len(), 2, "{public:?}");
+    // The same arithmetic as the mutant, element by element, on z = 30.
+    let s = 1.0 / (1.0 + (-30.0f64).exp());
+    let got = s * (1.0 + s);
+    for line in &public {
         assert!(
-            line.contains("hint: values outside an activation's range?"),
+            line.contains(&format!(
+                "expected 9.348077867342945e-14, got {got} (for z[0, 0] = 30)"
+            )),
+            "{line}"
+        );
+        assert!(
+            line.contains(
+                "hint: values outside an activation's range? (every expected value lies in [0, 1]"
+            ),
             "{line}"
         );
     }
-    check_hidden_has_no_figures(&hidden);
     for line in &hidden {
         assert!(
             line.ends_with("value: wrong values; hint: values outside an activation's range?"),
             "{line}"
         );
     }
+    check_hidden_has_no_figures(&hidden);
 }
 
 #[test]
 fn list_outputs_name_the_output_layer_first() {
-    // back_propagation's output delta from y - a: every later delta is
-    // that one times matrices, so every layer's gradient is negated. Both of
-    // small_3_5_2's bias gradients are wrong: the output layer's (dc_db[1])
-    // is reported, naming dc_db[0] too.
+    // back_propagation's output delta doubled (2(a - y), as from a cost
+    // without ½): every later delta is that one times matrices, so every
+    // layer's gradient is doubled. Both of small_3_5_2's bias gradients are
+    // wrong: the output layer's (dc_db[1]) is reported, naming dc_db[0].
     let source = changed(
         "cs240",
         &[(
-            "cost_derivative(&activations[layers], y)",
-            "cost_derivative(y, &activations[layers])",
+            "cost_derivative(&activations[layers], y) * sigmoid_derivative(",
+            "cost_derivative(&activations[layers], y) * 2.0 * sigmoid_derivative(",
         )],
     );
     let graded = grade_source("cs240", &source);
@@ -96,6 +129,10 @@ fn list_outputs_name_the_output_layer_first() {
     let small = public.iter().find(|l| l.contains("small_3_5_2")).unwrap();
     assert!(small.contains(": dc_db[1] (output layer): "), "{small}");
     assert!(small.contains("dc_db[0] is wrong too"), "{small}");
+    assert!(
+        small.contains("hint: a constant factor? (every value is ×2 the expected one)"),
+        "{small}"
+    );
     // The lab's network [784, 8, 8, 10] has three layers.
     let lab = public
         .iter()
@@ -108,7 +145,7 @@ fn list_outputs_name_the_output_layer_first() {
         assert!(
             line.ends_with(
                 ": dc_db (output layer): wrong values; other entries are wrong too; \
-                 hint: sign flipped?"
+                 hint: a constant factor?"
             ),
             "{line}"
         );
@@ -116,9 +153,11 @@ fn list_outputs_name_the_output_layer_first() {
 }
 
 #[test]
-fn a_reversed_gradient_list_is_called_that() {
+fn a_reversed_gradient_list_reports_the_output_layer_first() {
     // Without the final reverse, dc_db runs from the output layer back:
     // on small_3_5_2 ([3, 5, 2]) shapes (2, 1), (5, 1) instead of (5, 1), (2, 1).
+    // (The lab's catalogue names this mistake; the generic "in reverse
+    // order?" is for lists it does not know, below.)
     let source = changed("cs240", &[("        dc_db.reverse();\n", "")]);
     let graded = grade_source("cs240", &source);
     let (public, hidden) = lines(&graded, "back_propagation (biases)");
@@ -127,6 +166,22 @@ fn a_reversed_gradient_list_is_called_that() {
         small.contains("dc_db[1] (output layer): expected shape (2, 1), got (5, 1)"),
         "{small}"
     );
+    check_hidden_has_no_figures(&hidden);
+}
+
+#[test]
+fn a_reversed_list_is_called_that() {
+    // The cost history returned last epoch first.
+    let source = changed(
+        "cs240",
+        &[(
+            "            cost_history.push(self.cost(training_data));\n        }\n        cost_history\n",
+            "            cost_history.push(self.cost(training_data));\n        }\n        cost_history.reverse();\n        cost_history\n",
+        )],
+    );
+    let graded = grade_source("cs240", &source);
+    let (public, hidden) = lines(&graded, "mini_batch_GD");
+    assert_eq!(public.len(), 2, "{public:?}");
     for line in public.iter().chain(&hidden) {
         assert!(line.contains("hint: in reverse order?"), "{line}");
     }
@@ -134,37 +189,10 @@ fn a_reversed_gradient_list_is_called_that() {
 }
 
 #[test]
-fn a_constant_factor_is_named_with_its_factor_on_public_cases() {
-    // Without the ½ every cost is twice the expected one.
-    let source = changed(
-        "cs240",
-        &[(
-            "0.5 * diff.mapv(|d| d * d).sum()",
-            "diff.mapv(|d| d * d).sum()",
-        )],
-    );
-    let graded = grade_source("cs240", &source);
-    let (public, hidden) = lines(&graded, "cost");
-    assert_eq!(public.len(), 2);
-    for line in &public {
-        assert!(
-            line.contains("hint: a constant factor? (every value is ×2 the expected one)"),
-            "{line}"
-        );
-    }
-    for line in &hidden {
-        assert!(
-            line.ends_with("value: wrong value; hint: a constant factor?"),
-            "{line}"
-        );
-    }
-    check_hidden_has_no_figures(&hidden);
-}
-
-#[test]
-fn summed_and_twice_averaged_costs_are_times_n_and_one_over_n() {
+fn constant_factors_are_named_with_their_factor_on_public_cases() {
     // The cost's data: 12 examples in lab_784_8_8_10 (13 drawn, the first is
-    // x, y), 25 in small_3_5_2 (the fixtures' "data" lists).
+    // x, y), 25 in small_3_5_2 (the fixtures' "data" lists). Without the ½
+    // and summed instead of averaged: ×2n; averaged twice: ×1/n.
     assert_eq!(
         fixture("cs240", "lab_784_8_8_10")["inputs"]["data"]
             .as_array()
@@ -179,18 +207,36 @@ fn summed_and_twice_averaged_costs_are_times_n_and_one_over_n() {
             .len(),
         25
     );
-    let summed = changed("cs240", &[("total / data.len() as f64", "total")]);
+    let summed = changed(
+        "cs240",
+        &[
+            (
+                "0.5 * diff.mapv(|d| d * d).sum()",
+                "diff.mapv(|d| d * d).sum()",
+            ),
+            ("total / data.len() as f64", "total"),
+        ],
+    );
     let graded = grade_source("cs240", &summed);
-    let (public, _) = lines(&graded, "cost");
+    let (public, hidden) = lines(&graded, "cost");
     let find = |name: &str| public.iter().find(|l| l.contains(name)).unwrap().clone();
     assert!(
-        find("lab_784_8_8_10").contains("every value is ×12 the expected one"),
+        find("lab_784_8_8_10")
+            .contains("hint: a constant factor? (every value is ×24 the expected one)"),
         "{public:?}"
     );
     assert!(
-        find("small_3_5_2").contains("every value is ×25 the expected one"),
+        find("small_3_5_2")
+            .contains("hint: a constant factor? (every value is ×50 the expected one)"),
         "{public:?}"
     );
+    for line in &hidden {
+        assert!(
+            line.ends_with("value: wrong value; hint: a constant factor?"),
+            "{line}"
+        );
+    }
+    check_hidden_has_no_figures(&hidden);
     let twice = changed(
         "cs240",
         &[(
@@ -212,28 +258,31 @@ fn summed_and_twice_averaged_costs_are_times_n_and_one_over_n() {
 }
 
 #[test]
-fn a_sign_flip_is_named_and_both_inputs_are_shown() {
-    // y - a instead of a - y. cost_derivative reads output_activations and y
-    // element by element; small_3_5_2's first elements are 0.7348190582693819
-    // and 0 (its fixture), so the first difference is at [0, 0]:
-    // expected 0.7348190582693819, got -0.7348190582693819.
+fn a_sign_flip_is_named() {
+    // σ(z)(σ(z) - 1): every σ' negated. At z = ±30 (the first two elements)
+    // σ' is about 9.35e-14, and so is its negation within the test's 1e-12
+    // absolute tolerance: the first difference is the third element, [0, 2].
     let source = changed(
         "cs240",
-        &[(
-            "    output_activations - y\n",
-            "    y - output_activations\n",
-        )],
+        &[("&s * &s.mapv(|v| 1.0 - v)", "&s * &s.mapv(|v| v - 1.0)")],
     );
     let graded = grade_source("cs240", &source);
-    let (public, hidden) = lines(&graded, "cost_derivative");
-    let small = public.iter().find(|l| l.contains("small_3_5_2")).unwrap();
-    assert!(
-        small.contains(
-            "first at [0, 0]: expected 0.7348190582693819, got -0.7348190582693819 \
-             (for output_activations[0, 0] = 0.7348190582693819, y[0, 0] = 0)"
-        ),
-        "{small}"
-    );
+    let (public, hidden) = lines(&graded, "sigmoid_derivative");
+    assert_eq!(public.len(), 2, "{public:?}");
+    for case in ["lab_784_8_8_10", "small_3_5_2"] {
+        let f = fixture("cs240", case);
+        let z = f["inputs"]["z"]["data"][2].as_f64().unwrap();
+        let w = f["expected"]["sigmoid_derivative"]["value"]["data"][2]
+            .as_f64()
+            .unwrap();
+        let line = public.iter().find(|l| l.contains(case)).unwrap();
+        assert!(
+            line.contains(&format!(
+                "first at [0, 2]: expected {w}, got -{w} (for z[0, 2] = {z})"
+            )),
+            "{line}"
+        );
+    }
     for line in public.iter().chain(&hidden) {
         assert!(line.contains("hint: sign flipped?"), "{line}");
     }
@@ -241,30 +290,54 @@ fn a_sign_flip_is_named_and_both_inputs_are_shown() {
 }
 
 #[test]
-fn a_cost_recorded_before_the_updates_is_a_shifted_sequence() {
-    // Recording the cost before an epoch's updates gives, at epoch e, the
-    // cost after epoch e - 1 (the cost averages over every example, so the
-    // shuffle does not change it): the expected history shifted by one place.
+fn an_item_reading_two_inputs_element_wise_shows_both() {
+    // a + y instead of a - y. cost_derivative reads output_activations and y
+    // element by element. small_3_5_2's (its fixture): a = [0.7348190582693819,
+    // 0.5419617722295935], y = [0, 1]; [0, 0] agrees (y = 0), [1, 0] does not:
+    // expected a - y = -0.4580382277704065 (the fixture), got a + y.
+    let source = changed(
+        "cs240",
+        &[(
+            "    output_activations - y\n",
+            "    output_activations + y\n",
+        )],
+    );
+    let graded = grade_source("cs240", &source);
+    let (public, hidden) = lines(&graded, "cost_derivative");
+    let small = public.iter().find(|l| l.contains("small_3_5_2")).unwrap();
+    let got = 0.5419617722295935f64 + 1.0;
+    assert!(
+        small.contains(&format!(
+            "first at [1, 0]: expected -0.4580382277704065, got {got} \
+             (for output_activations[1, 0] = 0.5419617722295935, y[1, 0] = 1)"
+        )),
+        "{small}"
+    );
+    check_hidden_has_no_figures(&hidden);
+}
+
+#[test]
+fn a_history_recorded_one_step_late_is_a_shifted_sequence() {
+    // An off-by-one epoch loop (0..=epochs) that skips recording the first
+    // epoch: the shuffles and updates run as in the reference, so the value
+    // recorded at [i] is the expected one at [i + 1].
     let source = changed(
         "cs240",
         &[
+            ("        for _ in 0..epochs {\n", "        for epoch in 0..=epochs {\n"),
             (
-                "            self.shuffle(training_data);\n",
-                "            self.shuffle(training_data);\n            cost_history.push(self.cost(training_data));\n",
-            ),
-            (
-                "            }\n            cost_history.push(self.cost(training_data));\n",
-                "            }\n",
+                "            cost_history.push(self.cost(training_data));\n",
+                "            if epoch > 0 {\n                cost_history.push(self.cost(training_data));\n            }\n",
             ),
         ],
     );
     let graded = grade_source("cs240", &source);
     let (public, hidden) = lines(&graded, "mini_batch_GD");
-    assert_eq!(public.len(), 2);
+    assert_eq!(public.len(), 2, "{public:?}");
     for line in &public {
         assert!(
             line.contains(
-                "hint: shifted by one place? (your value at [i + 1] is the expected value at [i]"
+                "hint: shifted by one place? (your value at [i] is the expected value at [i + 1]"
             ),
             "{line}"
         );
@@ -296,16 +369,21 @@ fn items_that_are_not_element_wise_show_no_input() {
 }
 
 #[test]
-fn a_transposed_gradient_is_called_that_on_hidden_cases_too() {
-    // dC/dW as delta·aᵀ has shape (sizes[l + 1], sizes[l]) instead of
-    // (sizes[l], sizes[l + 1]): on small_3_5_2 ([3, 5, 2]) the output layer's
-    // is (2, 5) instead of (5, 2).
-    let (_, source) = mutant_source("cs240", "transposed_dc_dw");
+fn a_transposed_answer_is_called_that_on_hidden_cases_too() {
+    // σ applied to zᵀ: small_3_5_2's z is (5, 4) (its fixture), so the
+    // answer is (4, 5).
+    let source = changed(
+        "cs240",
+        &[(
+            "z.mapv(|v| 1.0 / (1.0 + (-v).exp()))",
+            "z.t().mapv(|v| 1.0 / (1.0 + (-v).exp()))",
+        )],
+    );
     let graded = grade_source("cs240", &source);
-    let (public, hidden) = lines(&graded, "back_propagation (weights)");
+    let (public, hidden) = lines(&graded, "sigmoid");
     let small = public.iter().find(|l| l.contains("small_3_5_2")).unwrap();
     assert!(
-        small.contains("dc_dw[1] (output layer): expected shape (5, 2), got (2, 5)"),
+        small.contains("value: expected shape (5, 4), got (4, 5)"),
         "{small}"
     );
     for line in public.iter().chain(&hidden) {

@@ -668,6 +668,20 @@ mod tests {
     }
 
     #[test]
+    fn a_reversed_list_of_matrices_is_called_that() {
+        let a = vec![array![[1.0], [2.0]], array![[3.0]]];
+        let b: Vec<_> = a.iter().rev().cloned().collect();
+        let m = compare(&from_tensors(&a), &from_tensors(&b), "dc_db", TOL).unwrap_err();
+        assert_eq!(m.path, "dc_db[1] (output layer)");
+        assert_eq!(
+            m.detail,
+            "expected shape (1, 1), got (2, 1); dc_db[0] is wrong too"
+        );
+        assert_eq!(m.summary, "wrong shape; other entries are wrong too");
+        assert_eq!(m.hint.unwrap().name, "in reverse order?");
+    }
+
+    #[test]
     fn nan_is_reported_not_compared() {
         let m = compare(&from_f64(1.0), &from_f64(f64::NAN), "cost", TOL).unwrap_err();
         assert_eq!(m.summary, "non-finite value");

@@ -625,7 +625,14 @@ impl Grader {
                     passed += 1;
                     lines.push(format!("✓ {label}: passed"));
                 }
-                Err(failure) => {
+                Err(mut failure) => {
+                    // A named mistake says more than a generic hint: the
+                    // hint is for answers the catalogue does not know.
+                    if let Failure::Mismatch(m) = &mut failure {
+                        if run.mistakes.iter().any(|(t, _)| *t == test.name) {
+                            m.hint = None;
+                        }
+                    }
                     // Every failure's text is assembled here, per case: a
                     // hidden case's says only what kind of failure it was.
                     let reason = if case_ref.hidden {
