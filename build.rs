@@ -1,7 +1,8 @@
 //! Only for the student build (feature `student`): bundles what grading needs
 //! into the binary, minus every answer. Per lab: `lab.toml`, the handout and
 //! probe sources (solution regions replaced by `todo!()`), the rubric with its
-//! hidden cases removed, and the public cases' fixtures; plus the wire format,
+//! hidden cases removed, and the public cases' fixtures and known mistakes'
+//! outputs (not the catalogue, which quotes the solution); plus the wire format,
 //! the RNG and the lock file. The full build embeds nothing.
 
 #[cfg(feature = "student")]
@@ -56,7 +57,7 @@ mod student {
                 let entry = entry.unwrap();
                 // Follows links: the lab's rng.rs is a link to reference/src/rng.rs.
                 // The known mistakes' catalogue quotes the solution: never
-                // bundled (nor its outputs, fixtures/<lab>/mistakes.json).
+                // bundled (their outputs are, for public cases only).
                 if !entry.path().is_file() || entry.file_name() == "mistakes.toml" {
                     continue;
                 }
@@ -81,9 +82,13 @@ mod student {
             };
             let (public_rubric, public_cases) = public_only(&text);
             put(&rubric_rel, public_rubric.into_bytes());
-            for case in public_cases {
+            for case in &public_cases {
                 let rel = format!("fixtures/{name}/{case}.json");
                 put(&rel, std::fs::read(root.join(&rel)).unwrap());
+            }
+            let rel = format!("fixtures/{name}/mistakes.json");
+            if let Ok(text) = std::fs::read_to_string(root.join(&rel)) {
+                put(&rel, public_mistakes(&text, &public_cases).into_bytes());
             }
         }
         let mut index = String::from("pub static FILES: &[(&str, &[u8])] = &[\n");
@@ -95,6 +100,19 @@ mod student {
         }
         index.push_str("];\n");
         std::fs::write(out.parent().unwrap().join("bundle.rs"), index).unwrap();
+    }
+
+    /// The known mistakes' outputs on public cases only (a mistake seen only
+    /// on hidden cases is left out).
+    fn public_mistakes(text: &str, public: &[String]) -> String {
+        let mut file: serde_json::Value = serde_json::from_str(text).unwrap();
+        let mistakes = file["mistakes"].as_array_mut().unwrap();
+        for m in mistakes.iter_mut() {
+            let outputs = m["outputs"].as_object_mut().unwrap();
+            outputs.retain(|case, _| public.contains(case));
+        }
+        mistakes.retain(|m| !m["outputs"].as_object().unwrap().is_empty());
+        serde_json::to_string(&file).unwrap()
     }
 
     /// The rubric without its hidden cases (tests that used only hidden cases

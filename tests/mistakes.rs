@@ -375,3 +375,120 @@ fn the_solution_names_no_mistake() {
     let graded = grade_source("cs240", &solution_source("cs240"));
     assert!(!graded.results.to_string().contains("known mistake"));
 }
+
+/// The student build (as tests/student_build.rs builds it, into the same
+/// folder, so it is built once per test run).
+fn student_binary() -> std::path::PathBuf {
+    let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("student-build");
+    let out = std::process::Command::new(env!("CARGO"))
+        .args([
+            "build",
+            "--locked",
+            "--no-default-features",
+            "--features",
+            "student",
+            "--bin",
+            "grade",
+        ])
+        .arg("--target-dir")
+        .arg(&target)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "student build failed:\n{}",
+        text(&out)
+    );
+    target.join("debug/grade")
+}
+
+#[test]
+fn the_student_build_names_mistakes_on_public_cases_and_carries_no_hidden_outputs() {
+    let binary = student_binary();
+    // The mistakes' outputs on hidden cases are not in the binary: every
+    // long number of them that no public case's outputs share.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mistakes: Value = serde_json::from_str(
+        &fs::read_to_string(root.join("fixtures/cs240/mistakes.json")).unwrap(),
+    )
+    .unwrap();
+    let (mut hidden, mut public) = (Vec::new(), Vec::new());
+    for m in mistakes["mistakes"].as_array().unwrap() {
+        for (case, outputs) in m["outputs"].as_object().unwrap() {
+            let into = if case.starts_with("deep_") {
+                &mut hidden
+            } else {
+                &mut public
+            };
+            // As serde_json writes them (shortest round-trip form).
+            collect_json_numbers(outputs, into);
+        }
+    }
+    let bytes = fs::read(&binary).unwrap();
+    let haystack = String::from_utf8_lossy(&bytes);
+    let hidden: Vec<&String> = hidden
+        .iter()
+        .filter(|n| n.len() >= 12 && !public.contains(n))
+        .collect();
+    assert!(hidden.len() > 100, "{}", hidden.len());
+    let leaked: Vec<&&String> = hidden
+        .iter()
+        .filter(|n| haystack.contains(n.as_str()))
+        .collect();
+    assert!(
+        leaked.is_empty(),
+        "hidden mistake outputs in the student binary: {leaked:?}"
+    );
+    // Nor the catalogue, which quotes the solution.
+    assert!(!haystack.contains("let step = eta / batch.len() as f64;"));
+
+    // A student's mistake is named on the public cases.
+    let e = catalogue(root, "cs240")
+        .into_iter()
+        .find(|e| e.name == "divided_by_mini_batch_size")
+        .unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let sub = work.path().join("submission/src");
+    fs::create_dir_all(&sub).unwrap();
+    fs::write(sub.join("lib.rs"), apply(&solution_source("cs240"), &e)).unwrap();
+    let out = std::process::Command::new(&binary)
+        .args([
+            "--lab",
+            "cs240",
+            "--submission",
+            "submission",
+            "--out",
+            "results.json",
+        ])
+        .current_dir(work.path())
+        .env_remove("GRADE_ROOT")
+        .env(
+            "GRADE_CACHE_DIR",
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join("student-cache"),
+        )
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let r: Value =
+        serde_json::from_str(&fs::read_to_string(work.path().join("results.json")).unwrap())
+            .unwrap();
+    let test = r["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "mini_batch_GD")
+        .unwrap();
+    let shown = test["output"].as_str().unwrap();
+    let line = named_line(&["divided_by_mini_batch_size"]);
+    assert_eq!(shown.lines().filter(|l| *l == line).count(), 2, "{shown}");
+}
+
+fn collect_json_numbers(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Number(n) => out.push(n.to_string()),
+        Value::Array(a) => a.iter().for_each(|x| collect_json_numbers(x, out)),
+        Value::Object(o) => o.values().for_each(|x| collect_json_numbers(x, out)),
+        _ => {}
+    }
+}
