@@ -117,11 +117,12 @@ fn a_cascade_is_explained_with_both_results() {
     let t = graded.test("back_propagation (biases)");
     let out = t["output"].as_str().unwrap();
     assert_eq!(t["score"], 25.0, "{out}");
-    assert!(
-        out.starts_with(
-            "Your back_propagation is right with a correct sigmoid_derivative; as written it \
-             fails because sigmoid_derivative (test 2) fails.\n"
-        ),
+    // First (after the Markdown fence results.json puts around feedback).
+    let first = out.lines().find(|l| !l.starts_with("```")).unwrap_or("");
+    assert_eq!(
+        first,
+        "Your back_propagation is right with a correct sigmoid_derivative; as written it \
+         fails because sigmoid_derivative (test 2) fails.",
         "{out}"
     );
     assert!(out.contains("4 of 4 cases passed."), "{out}");
@@ -258,5 +259,5 @@ fn a_changed_signature_keeps_the_points_of_what_compiles_without_it() {
     assert_eq!(graded.score(), 20.0, "{}", graded.results);
     let fp = graded.test("forward_pass")["output"].as_str().unwrap();
     assert!(fp.contains("your file does not compile"), "{fp}");
-    assert!(fp.starts_with("Not graded:"), "{fp}");
+    assert!(fp.contains("Not graded:"), "{fp}");
 }
