@@ -406,7 +406,12 @@ fn rustc(seen: &Seen, cwd: &Path, tmp: &Path) -> Command {
         "--color",
         "never",
     ])
-    .args(["-C", &format!("opt-level={OPT_LEVEL}"), "-C", "debuginfo=0"])
+    .args([
+        "-C",
+        &format!("opt-level={OPT_LEVEL}"),
+        "-C",
+        "debuginfo=line-tables-only",
+    ])
     .args(["--cap-lints", "warn"])
     .arg("-L")
     .arg(format!("dependency={}", seen.deps_dir.display()));
