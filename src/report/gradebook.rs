@@ -242,7 +242,12 @@ const FAILURE_CHARS: usize = 100;
 /// Why a submission was not graded, in one line for the summary.
 fn reason(results: &Results, status: Status) -> String {
     let output = results.output.trim();
-    let first = output.lines().next().unwrap_or("");
+    // results.json's output is Markdown: plain text sits inside code fences.
+    let first = output
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with("```"))
+        .unwrap_or("");
     let text = match status {
         Status::Graded => String::new(),
         Status::DidNotCompile => first_compile_error(output).unwrap_or_else(|| first.to_string()),
