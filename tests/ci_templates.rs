@@ -5,12 +5,11 @@
 
 mod common;
 
-use common::{grade_bin, run, text};
+use common::{copy_of_root, grade_bin, run, text};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
-use walkdir::WalkDir;
 use yaml_rust2::{Yaml, YamlLoader};
 
 const LABS: [&str; 3] = ["cs240", "mse2", "twolayernet"];
@@ -469,35 +468,6 @@ fn the_linters_do_catch_mistakes_in_these_files() {
 }
 
 // ------------------------------------------------- the lab's [ci] install
-
-/// A private copy of the data `grade` reads at run time (labs, rubrics,
-/// fixtures), so a test can change it without touching the tree.
-fn copy_of_root() -> tempfile::TempDir {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let dst = tempfile::tempdir().unwrap();
-    for top in ["reference/labs", "rubrics", "fixtures"] {
-        for entry in WalkDir::new(src.join(top)) {
-            let entry = entry.unwrap();
-            let rel = entry.path().strip_prefix(src).unwrap();
-            let to = dst.path().join(rel);
-            if entry.file_type().is_dir() {
-                fs::create_dir_all(&to).unwrap();
-            } else if entry.path_is_symlink() {
-                let target = fs::read_link(entry.path()).unwrap();
-                std::os::unix::fs::symlink(target, &to).unwrap();
-            } else {
-                fs::copy(entry.path(), &to).unwrap();
-            }
-        }
-    }
-    // The lab's rng.rs links into reference/src, and the probe includes wire.rs.
-    fs::create_dir_all(dst.path().join("reference/src")).unwrap();
-    for file in ["rng.rs", "wire.rs"] {
-        let rel = Path::new("reference/src").join(file);
-        fs::copy(src.join(&rel), dst.path().join(rel)).unwrap();
-    }
-    dst
-}
 
 fn append(path: &Path, extra: &str) {
     let mut text = fs::read_to_string(path).unwrap();

@@ -3,40 +3,9 @@
 
 mod common;
 
-use common::{grade_bin, run, solution_source, text};
+use common::{copy_of_root, grade_bin, run, solution_source, text};
 use std::fs;
 use std::path::{Path, PathBuf};
-use walkdir::WalkDir;
-
-/// A private copy of the data `grade` reads at run time (labs, rubrics,
-/// fixtures, lock file), so a test can break it without touching the tree.
-fn copy_of_root() -> tempfile::TempDir {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let dst = tempfile::tempdir().unwrap();
-    for top in ["reference/labs", "rubrics", "fixtures"] {
-        for entry in WalkDir::new(src.join(top)) {
-            let entry = entry.unwrap();
-            let rel = entry.path().strip_prefix(src).unwrap();
-            let to = dst.path().join(rel);
-            if entry.file_type().is_dir() {
-                fs::create_dir_all(&to).unwrap();
-            } else if entry.path_is_symlink() {
-                let target = fs::read_link(entry.path()).unwrap();
-                std::os::unix::fs::symlink(target, &to).unwrap();
-            } else {
-                fs::copy(entry.path(), &to).unwrap();
-            }
-        }
-    }
-    // The lab's rng.rs links into reference/src, and the probe includes wire.rs.
-    fs::create_dir_all(dst.path().join("reference/src")).unwrap();
-    for file in ["rng.rs", "wire.rs"] {
-        let rel = Path::new("reference/src").join(file);
-        fs::copy(src.join(&rel), dst.path().join(rel)).unwrap();
-    }
-    fs::copy(src.join("Cargo.lock"), dst.path().join("Cargo.lock")).unwrap();
-    dst
-}
 
 fn fixtures_check(root: &Path) -> std::process::Output {
     run(grade_bin()

@@ -6,11 +6,12 @@
 
 mod common;
 
-use common::{grade_bin, grade_source, run, solution_source, text, Graded};
+use common::{
+    copy_of_root, grade_bin, grade_source, run, solution_source, student_binary, text, Graded,
+};
 use serde_json::Value;
 use std::fs;
 use std::path::Path;
-use walkdir::WalkDir;
 
 #[derive(serde::Deserialize)]
 struct Catalogue {
@@ -218,34 +219,6 @@ fn a_mistake_on_hidden_cases_is_named_without_inputs_or_values() {
     }
 }
 
-/// A private copy of what `grade` reads (labs, rubrics, fixtures, the wire
-/// and RNG sources, the lock file), to change without touching the tree.
-fn copy_of_root() -> tempfile::TempDir {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let dst = tempfile::tempdir().unwrap();
-    for top in ["reference/labs", "rubrics", "fixtures"] {
-        for entry in WalkDir::new(src.join(top)) {
-            let entry = entry.unwrap();
-            let rel = entry.path().strip_prefix(src).unwrap();
-            let to = dst.path().join(rel);
-            if entry.file_type().is_dir() {
-                fs::create_dir_all(&to).unwrap();
-            } else if entry.path_is_symlink() {
-                std::os::unix::fs::symlink(fs::read_link(entry.path()).unwrap(), &to).unwrap();
-            } else {
-                fs::copy(entry.path(), &to).unwrap();
-            }
-        }
-    }
-    fs::create_dir_all(dst.path().join("reference/src")).unwrap();
-    for file in ["rng.rs", "wire.rs"] {
-        let rel = Path::new("reference/src").join(file);
-        fs::copy(src.join(&rel), dst.path().join(rel)).unwrap();
-    }
-    fs::copy(src.join("Cargo.lock"), dst.path().join("Cargo.lock")).unwrap();
-    dst
-}
-
 fn append_mistake(root: &Path, toml_text: &str) {
     let path = root.join("reference/labs/cs240/mistakes.toml");
     let mut text = fs::read_to_string(&path).unwrap();
@@ -376,33 +349,6 @@ fn the_solution_names_no_mistake() {
     assert!(!graded.results.to_string().contains("known mistake"));
 }
 
-/// The student build (as tests/student_build.rs builds it, into the same
-/// folder, so it is built once per test run).
-fn student_binary() -> std::path::PathBuf {
-    let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("student-build");
-    let out = std::process::Command::new(env!("CARGO"))
-        .args([
-            "build",
-            "--locked",
-            "--no-default-features",
-            "--features",
-            "student",
-            "--bin",
-            "grade",
-        ])
-        .arg("--target-dir")
-        .arg(&target)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "student build failed:\n{}",
-        text(&out)
-    );
-    target.join("debug/grade")
-}
-
 #[test]
 fn the_student_build_names_mistakes_on_public_cases_and_carries_no_hidden_outputs() {
     let binary = student_binary();
@@ -425,7 +371,7 @@ fn the_student_build_names_mistakes_on_public_cases_and_carries_no_hidden_output
             collect_json_numbers(outputs, into);
         }
     }
-    let bytes = fs::read(&binary).unwrap();
+    let bytes = fs::read(binary).unwrap();
     let haystack = String::from_utf8_lossy(&bytes);
     // Sets, not scans: tens of thousands of numbers against a large binary.
     let public: std::collections::HashSet<&String> = public.iter().collect();
@@ -468,7 +414,7 @@ fn the_student_build_names_mistakes_on_public_cases_and_carries_no_hidden_output
     let sub = work.path().join("submission/src");
     fs::create_dir_all(&sub).unwrap();
     fs::write(sub.join("lib.rs"), apply(&solution_source("cs240"), &e)).unwrap();
-    let out = std::process::Command::new(&binary)
+    let out = std::process::Command::new(binary)
         .args([
             "--lab",
             "cs240",

@@ -4,39 +4,10 @@
 
 mod common;
 
-use common::{grade_bin, run, text};
+use common::{grade_bin, run, student_binary, text};
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
-use std::sync::OnceLock;
-
-fn student_binary() -> &'static Path {
-    static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("student-build");
-        let out = Command::new(env!("CARGO"))
-            .args([
-                "build",
-                "--locked",
-                "--no-default-features",
-                "--features",
-                "student",
-                "--bin",
-                "grade",
-            ])
-            .arg("--target-dir")
-            .arg(&target)
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .output()
-            .expect("run cargo");
-        assert!(
-            out.status.success(),
-            "student build failed:\n{}",
-            text(&out)
-        );
-        target.join("debug/grade")
-    })
-}
 
 fn student(args: &[&str], cwd: &Path) -> std::process::Output {
     Command::new(student_binary())

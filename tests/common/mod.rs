@@ -265,3 +265,63 @@ pub fn check_handout_scores_zero(lab: &str, bound: std::time::Duration) {
         );
     }
 }
+
+/// A private copy of the data `grade` reads at run time (labs, rubrics,
+/// fixtures, lock file), so a test can break it without touching the tree.
+pub fn copy_of_root() -> tempfile::TempDir {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dst = tempfile::tempdir().unwrap();
+    for top in ["reference/labs", "rubrics", "fixtures"] {
+        for entry in walkdir::WalkDir::new(src.join(top)) {
+            let entry = entry.unwrap();
+            let rel = entry.path().strip_prefix(src).unwrap();
+            let to = dst.path().join(rel);
+            if entry.file_type().is_dir() {
+                std::fs::create_dir_all(&to).unwrap();
+            } else if entry.path_is_symlink() {
+                let target = std::fs::read_link(entry.path()).unwrap();
+                std::os::unix::fs::symlink(target, &to).unwrap();
+            } else {
+                std::fs::copy(entry.path(), &to).unwrap();
+            }
+        }
+    }
+    // The lab's rng.rs links into reference/src, and the probe includes wire.rs.
+    std::fs::create_dir_all(dst.path().join("reference/src")).unwrap();
+    for file in ["rng.rs", "wire.rs"] {
+        let rel = Path::new("reference/src").join(file);
+        std::fs::copy(src.join(&rel), dst.path().join(rel)).unwrap();
+    }
+    std::fs::copy(src.join("Cargo.lock"), dst.path().join("Cargo.lock")).unwrap();
+    dst
+}
+
+/// The student build (`--no-default-features --features student`), built once per
+/// test binary into its own target folder shared by every test file.
+pub fn student_binary() -> &'static Path {
+    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BUILT.get_or_init(|| {
+        let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("student-build");
+        let out = std::process::Command::new(env!("CARGO"))
+            .args([
+                "build",
+                "--locked",
+                "--no-default-features",
+                "--features",
+                "student",
+                "--bin",
+                "grade",
+            ])
+            .arg("--target-dir")
+            .arg(&target)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .expect("run cargo");
+        assert!(
+            out.status.success(),
+            "student build failed:\n{}",
+            text(&out)
+        );
+        target.join("debug/grade")
+    })
+}
