@@ -21,6 +21,11 @@ use std::io::{Read, Write};
 
 /// First token of the probe's answer frame.
 pub const FRAME_MAGIC: &str = "GRADE-ANSWER-v1";
+
+/// How a panic inside a dependency names the student's code when the probe
+/// has no line tables: by function (`… called from your `forward_pass``).
+/// The grader looks for it to build again with line tables.
+pub const CALLED_FROM_FUNCTION: &str = ", called from your `";
 /// Environment variable naming the descriptor the probe answers on.
 pub const ANSWER_FD_VAR: &str = "GRADE_ANSWER_FD";
 
@@ -256,7 +261,7 @@ fn place(location: &std::panic::Location) -> String {
     let trace = std::backtrace::Backtrace::force_capture().to_string();
     match student_frame(&trace) {
         Some(Caller::Line(at)) => format!(" inside {what}, called from {at}"),
-        Some(Caller::Function(name)) => format!(" inside {what}, called from your `{name}`"),
+        Some(Caller::Function(name)) => format!(" inside {what}{CALLED_FROM_FUNCTION}{name}`"),
         None => format!(" inside {what}"),
     }
 }

@@ -26,6 +26,25 @@ use std::time::Duration;
 /// always built in release.
 pub const OPT_LEVEL: &str = "0";
 
+/// Whether the probe carries line tables. They cost about a fifth of the
+/// compile (debug information for every ndarray generic the crate
+/// instantiates), and only a panic inside a dependency needs them, to name
+/// the student's line: grading builds without, and builds again with them
+/// only when such a panic happened (`grading::locate`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineTables {
+    Without,
+    With,
+}
+
+/// How one probe is built.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// The compiler's wall-clock limit.
+    pub wall: Duration,
+    pub lines: LineTables,
+}
+
 /// The compiler, resolved past the rustup proxy so that children need no
 /// environment to find it.
 #[derive(Debug, Clone)]
@@ -250,9 +269,10 @@ pub fn build(
     deps: &Deps,
     source: &str,
     work: &Path,
-    wall: Duration,
     jail: &Jail,
+    options: Options,
 ) -> Result<PathBuf, BuildFailure> {
+    let Options { wall, lines } = options;
     let internal = BuildFailure::Internal;
     // `work` stays 0700 and root's; everything the children reach is in
     // `tree`, which (as root) they see alone: the grader's temp folder is
@@ -349,7 +369,7 @@ pub fn build(
     .map_err(internal)?;
 
     let probe = out_dir.join("probe");
-    let mut bin = rustc(&seen, &crate_dir, &tmp_dir);
+    let mut bin = rustc(&seen, &crate_dir, &tmp_dir, lines);
     bin.args([
         "--crate-type",
         "bin",
@@ -391,7 +411,7 @@ struct Seen {
     deps_dir: PathBuf,
 }
 
-fn rustc(seen: &Seen, cwd: &Path, tmp: &Path) -> Command {
+fn rustc(seen: &Seen, cwd: &Path, tmp: &Path, lines: LineTables) -> Command {
     let mut cmd = Command::new(&seen.rustc);
     // A bare environment: compile-time `env!` in student code sees nothing of ours.
     cmd.env_clear()
@@ -410,7 +430,10 @@ fn rustc(seen: &Seen, cwd: &Path, tmp: &Path) -> Command {
         "-C",
         &format!("opt-level={OPT_LEVEL}"),
         "-C",
-        "debuginfo=line-tables-only",
+        match lines {
+            LineTables::Without => "debuginfo=0",
+            LineTables::With => "debuginfo=line-tables-only",
+        },
     ])
     .args(["--cap-lints", "warn"])
     .arg("-L")

@@ -204,14 +204,18 @@ impl Grader {
             std::fs::create_dir(&dir)
                 .with_context(|| format!("cannot create {}", dir.display()))?;
             let wall = Duration::from_secs_f64(self.rubric.limits.compile_seconds);
+            let options = build::Options {
+                wall,
+                lines: build::LineTables::Without,
+            };
             let built = build::build(
                 &self.lab,
                 &self.tools,
                 &self.deps,
                 &text,
                 &dir,
-                wall,
                 &self.jail,
+                options,
             );
             let probe = match built {
                 Ok(p) => p,
@@ -240,7 +244,9 @@ impl Grader {
                 .iter()
                 .map(|&i| self.rubric.tests[i].item.clone())
                 .collect();
-            let runs = self.run_all(&probe, &dir, start, Some(&items))?;
+            let mut runs = self.run_all(&probe, &dir, start, Some(&items))?;
+            let lines = work.join(format!("isolated-{k}-lines"));
+            self.locate_panics(&text, &mut runs, &lines, start)?;
             for &i in &plan.tests {
                 let spec = &self.rubric.tests[i];
                 let isolated = self.score_test(spec, &runs);

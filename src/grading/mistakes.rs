@@ -245,8 +245,12 @@ fn run_source(
         &grader.deps,
         source,
         work.path(),
-        wall,
         &grader.jail,
+        build::Options {
+            wall,
+            // A mistake's outputs are kept, never its panics' places.
+            lines: build::LineTables::Without,
+        },
     ) {
         Ok(p) => p,
         Err(BuildFailure::Student(text)) | Err(BuildFailure::Api(text)) => {

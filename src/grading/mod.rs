@@ -8,6 +8,7 @@
 
 pub mod compare;
 pub mod isolate;
+mod locate;
 pub mod mistakes;
 pub mod submission;
 
@@ -191,14 +192,18 @@ impl Grader {
             .context("cannot create a working folder")?;
         let wall = Duration::from_secs_f64(self.rubric.limits.compile_seconds);
         let compile_start = Instant::now();
+        let options = build::Options {
+            wall,
+            lines: build::LineTables::Without,
+        };
         let probe = match build::build(
             &self.lab,
             &self.tools,
             &self.deps,
             &student.source,
             work.path(),
-            wall,
             &self.jail,
+            options,
         ) {
             Ok(p) => p,
             Err(BuildFailure::Student(text)) => {
@@ -240,7 +245,7 @@ impl Grader {
         };
         let compile_seconds = compile_start.elapsed().as_secs_f64();
         let run_start = Instant::now();
-        let runs = self.run_all(&probe, work.path(), start, None)?;
+        let mut runs = self.run_all(&probe, work.path(), start, None)?;
         if std::env::var_os("GRADE_TIMINGS").is_some() {
             eprintln!(
                 "grade: timings: compile {compile_seconds:.3} s, runs {:.3} s ({} runs, {} at a time)",
@@ -249,6 +254,12 @@ impl Grader {
                 self.jobs
             );
         }
+        self.locate_panics(
+            &student.source,
+            &mut runs,
+            &work.path().join("lines"),
+            start,
+        )?;
         // Every child is gone before anything is reported.
         reaper::sweep(Duration::from_secs(1));
         let tests = self

@@ -1,0 +1,80 @@
+//! The student's line behind a panic inside a dependency.
+//!
+//! Probes are built without line tables (`build::LineTables`): they cost
+//! about a fifth of every compile and only this case needs them. Without,
+//! the probe names the student's function (`inside ndarray, called from your
+//! `forward_pass``); when any run says so, the same source is built again
+//! with line tables and those items run again, so the feedback names the
+//! line. A submission without such a panic pays nothing.
+
+use super::{Grader, Run};
+use crate::build::{self, LineTables, Options};
+use anyhow::Result;
+use reference::wire::CALLED_FROM_FUNCTION;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+impl Grader {
+    /// Replaces, in `runs`, each panic that names only the student's function
+    /// by the same run from a probe with line tables, built from `source` in
+    /// `dir` (a folder that does not exist yet). Anything that goes wrong on
+    /// the way keeps the runs as they were: they are already right, only
+    /// less precise.
+    pub(super) fn locate_panics(
+        &self,
+        source: &str,
+        runs: &mut BTreeMap<(String, String), Run>,
+        dir: &Path,
+        start: Instant,
+    ) -> Result<()> {
+        let unlocated: Vec<(String, String)> = runs
+            .iter()
+            .filter(|(_, run)| {
+                run.result
+                    .as_ref()
+                    .is_err_and(|why| why.contains(CALLED_FROM_FUNCTION))
+            })
+            .map(|(key, _)| key.clone())
+            .collect();
+        if unlocated.is_empty() {
+            return Ok(());
+        }
+        let began = Instant::now();
+        std::fs::create_dir(dir)?;
+        let options = Options {
+            wall: Duration::from_secs_f64(self.rubric.limits.compile_seconds),
+            lines: LineTables::With,
+        };
+        let Ok(probe) = build::build(
+            &self.lab,
+            &self.tools,
+            &self.deps,
+            source,
+            dir,
+            &self.jail,
+            options,
+        ) else {
+            return Ok(());
+        };
+        let mut items: Vec<String> = unlocated.iter().map(|(item, _)| item.clone()).collect();
+        items.dedup();
+        let mut again = self.run_all(&probe, dir, start, Some(&items))?;
+        for key in &unlocated {
+            // Same code, same inputs: the same panic, now with its line.
+            if let Some(run) = again.remove(key) {
+                if run.result.is_err() {
+                    runs.insert(key.clone(), run);
+                }
+            }
+        }
+        if std::env::var_os("GRADE_TIMINGS").is_some() {
+            eprintln!(
+                "grade: timings: line tables for {} panicking run(s) {:.3} s",
+                unlocated.len(),
+                began.elapsed().as_secs_f64()
+            );
+        }
+        Ok(())
+    }
+}
