@@ -261,3 +261,24 @@ fn a_changed_signature_keeps_the_points_of_what_compiles_without_it() {
     assert!(fp.contains("your file does not compile"), "{fp}");
     assert!(fp.contains("Not graded:"), "{fp}");
 }
+
+#[test]
+fn a_bug_of_one_item_alone_builds_no_variant() {
+    // sigmoid written differently from the reference (still right), and the
+    // one bug in mini_batch_GD's own code: no other item fails, so nothing
+    // is swapped in and the result as written stands, without a second build.
+    let (_, source) = mutant_source("cs240", "update_divided_by_data_size");
+    let from = "z.mapv(|v| 1.0 / (1.0 + (-v).exp()))";
+    assert_eq!(source.matches(from).count(), 1);
+    let source = source.replace(from, "z.mapv(|x| (1.0 + (-x).exp()).recip())");
+    let graded = grade_source("cs240", &source);
+    assert_eq!(
+        failed_tests(&graded.results),
+        ["mini_batch_GD"],
+        "{}",
+        graded.results
+    );
+    let out = graded.test("mini_batch_GD")["output"].as_str().unwrap();
+    assert!(!out.contains("Isolated credit"), "{out}");
+    assert!(!graded.results.to_string().contains("Isolated credit"));
+}

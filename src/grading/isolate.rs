@@ -8,7 +8,10 @@
 //! built only for failed tests, one per distinct set of replaced functions.
 //! A function the student wrote exactly as the reference (same tokens) is
 //! not replaced; a failed test whose variant would replace nothing is the
-//! as-written result already, and is left as it is.
+//! as-written result already, and is left as it is. Nor is a variant built
+//! for a test when no other item failed: the other functions pass their own
+//! tests, so the failure is this item's (and a class of one-bug submissions
+//! costs one compile each, not two).
 //!
 //! A test's score is the better of its as-written and isolated results; its
 //! feedback shows both, and names the functions that were swapped in and the
@@ -126,7 +129,16 @@ impl Isolation {
                 .filter(|f| !own.contains(f) && !student.same_as(&self.reference, f))
                 .cloned()
                 .collect();
-            if replaced.is_empty() {
+            // Only another item's failure can make this one fail as written:
+            // when every other graded function passes its own tests, there
+            // is nothing to isolate from, and no variant is built (a class's
+            // many one-bug submissions then cost one compile each).
+            let another_failed = replaced.iter().any(|f| {
+                self.items_of(f)
+                    .iter()
+                    .any(|i| *i != item && failed.iter().any(|(_, g)| g == i))
+            });
+            if !another_failed {
                 continue;
             }
             match plans.iter_mut().find(|p| p.replaced == replaced) {
