@@ -390,8 +390,13 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            iso.plan(&student, &[(1, "b"), (2, "c")]),
+            iso.plan(&student, &[(0, "a"), (1, "b"), (2, "c")]),
             vec![
+                // a's own test: b is wrong too, so it is swapped (harmlessly).
+                Planned {
+                    replaced: vec!["b".into()],
+                    tests: vec![0]
+                },
                 Planned {
                     replaced: vec!["a".into()],
                     tests: vec![1]
@@ -408,12 +413,47 @@ mod tests {
     fn a_function_missing_from_the_student_file_is_swapped_in() {
         let iso = isolation(REFERENCE, &[("a", &["a"]), ("c", &["T::c"])]);
         let student = Source::parse("impl T { pub fn c(&self) -> f64 { 0.0 } }\n").unwrap();
+        // The file does not build as written: every test fails.
         assert_eq!(
-            iso.plan(&student, &[(1, "c")]),
-            vec![Planned {
-                replaced: vec!["a".into()],
-                tests: vec![1]
-            }]
+            iso.plan(&student, &[(0, "a"), (1, "c")]),
+            vec![
+                Planned {
+                    replaced: vec!["T::c".into()],
+                    tests: vec![0]
+                },
+                Planned {
+                    replaced: vec!["a".into()],
+                    tests: vec![1]
+                }
+            ]
+        );
+    }
+
+    #[test]
+    fn no_variant_when_no_other_item_failed() {
+        let iso = isolation(REFERENCE, &[("a", &["a"]), ("b", &["b"]), ("c", &["T::c"])]);
+        // b written differently (and passing), c wrong on its own.
+        let student = Source::parse(
+            &REFERENCE
+                .replace("a() + 1.0", "1.0 + a()")
+                .replace("b() * 2.0", "b() * 3.0"),
+        )
+        .unwrap();
+        assert_eq!(iso.plan(&student, &[(2, "c")]), vec![]);
+        // Once b fails too, c is graded with the reference's b (and b with
+        // the reference's c, which it does not call: harmless).
+        assert_eq!(
+            iso.plan(&student, &[(1, "b"), (2, "c")]),
+            vec![
+                Planned {
+                    replaced: vec!["T::c".into()],
+                    tests: vec![1]
+                },
+                Planned {
+                    replaced: vec!["b".into()],
+                    tests: vec![2]
+                }
+            ]
         );
     }
 
