@@ -9,6 +9,7 @@
 //! and the expected ones (a constant factor, a sign flip, a shifted,
 //! reversed or transposed answer, values outside an activation's range).
 
+use crate::lab::rubric::{Bound, Rule, TestSpec};
 use approx::relative_eq;
 use ndarray::Array2;
 use reference::wire::{kind, to_f64, to_tensor};
@@ -18,6 +19,59 @@ use serde_json::Value;
 pub struct Tolerance {
     pub rtol: f64,
     pub atol: f64,
+    /// How a number is judged against the expected one.
+    pub rule: Rule,
+}
+
+impl Tolerance {
+    /// Within `rtol`/`atol` of the expected value.
+    pub const fn close(rtol: f64, atol: f64) -> Tolerance {
+        Tolerance {
+            rtol,
+            atol,
+            rule: Rule::Close,
+        }
+    }
+
+    /// The comparison a rubric test applies.
+    pub fn of(test: &TestSpec) -> Tolerance {
+        Tolerance {
+            rtol: test.rtol,
+            atol: test.atol,
+            rule: test.rule(),
+        }
+    }
+}
+
+impl Rule {
+    /// The bound the answer is held to, for one-sided rules.
+    fn bound(self, want: f64) -> Option<f64> {
+        match self {
+            Rule::AtLeast(Bound::Fixed(t)) | Rule::AtMost(Bound::Fixed(t)) => Some(t),
+            Rule::AtLeast(Bound::Reference { margin }) => Some(want - margin),
+            Rule::AtMost(Bound::Reference { margin }) => Some(want + margin),
+            _ => None,
+        }
+    }
+
+    /// What the answer should have been, in words: `0.5477`, `at least 0.91`.
+    fn expected_text(self, want: f64) -> String {
+        match self {
+            Rule::Close | Rule::Exact => num(want),
+            Rule::Rounded { decimals } => {
+                format!("{} (to {decimals} decimals)", rounded(want, decimals))
+            }
+            Rule::AtLeast(_) => format!("at least {}", num(self.bound(want).unwrap_or(want))),
+            Rule::AtMost(_) => format!("at most {}", num(self.bound(want).unwrap_or(want))),
+        }
+    }
+}
+
+/// `x` to `decimals` decimals, half away from zero, as text.
+fn rounded(x: f64, decimals: u32) -> String {
+    let scale = 10f64.powi(decimals as i32);
+    let r = (x * scale).round() / scale;
+    format!("{r:.prec$}", prec = decimals as usize)
 }
 
 /// Where and how an output differs from the expected one.
@@ -162,11 +216,17 @@ pub fn compare_with_inputs(
                 })
         }
         _ if expected == got => Ok(()),
+        // A written choice: what the student typed, trimmed, in any case.
+        Value::String(want) if got.as_str().is_some_and(|g| same_choice(want, g)) => Ok(()),
         _ => fail(
             format!("expected {expected}, got {}", describe(got)),
             "wrong value",
         ),
     }
+}
+
+fn same_choice(want: &str, got: &str) -> bool {
+    want.trim().to_lowercase() == got.trim().to_lowercase()
 }
 
 /// A list of matrices (one per layer): every entry is compared, and the
@@ -326,16 +386,40 @@ fn compare_values(
         ));
     }
     let wrong: Vec<usize> = (0..want.len())
-        .filter(|&i| !close(have[i], want[i], tol))
+        .filter(|&i| !accepts(have[i], want[i], tol))
         .collect();
     let Some(&first) = wrong.first() else {
         return Ok(());
     };
+    let summary = match tol.rule {
+        Rule::AtLeast(_) => "too low",
+        Rule::AtMost(_) => "too high",
+        _ if want.len() == 1 => "wrong value",
+        _ => "wrong values",
+    };
     if want.len() == 1 {
         return Err((
-            format!("expected {}, got {}", num(want[0]), num(have[0])),
-            "wrong value",
+            format!(
+                "expected {}, got {}",
+                tol.rule.expected_text(want[0]),
+                num(have[0])
+            ),
+            summary,
             Some(0),
+        ));
+    }
+    if tol.rule != Rule::Close {
+        return Err((
+            format!(
+                "{} of {} values are off; first at {}: expected {}, got {}",
+                wrong.len(),
+                want.len(),
+                at(first),
+                tol.rule.expected_text(want[first]),
+                num(have[first])
+            ),
+            summary,
+            Some(first),
         ));
     }
     let max_abs = (0..want.len())
@@ -365,12 +449,25 @@ fn close(a: f64, b: f64, tol: Tolerance) -> bool {
     relative_eq!(a, b, epsilon = tol.atol, max_relative = tol.rtol)
 }
 
+/// Whether the student's `have` passes against the expected `want`.
+fn accepts(have: f64, want: f64, tol: Tolerance) -> bool {
+    match tol.rule {
+        Rule::Close => close(have, want, tol),
+        Rule::Exact => have == want,
+        Rule::Rounded { decimals } => {
+            // Half a unit of the last decimal, and a hair more for the
+            // binary representation of a decimal answer (0.5477 is not exact).
+            let half = 0.5 * 10f64.powi(-(decimals as i32));
+            (have - want).abs() <= half * (1.0 + 1e-9)
+        }
+        Rule::AtLeast(_) => tol.rule.bound(want).is_some_and(|b| have >= b),
+        Rule::AtMost(_) => tol.rule.bound(want).is_some_and(|b| have <= b),
+    }
+}
+
 /// How close a pattern must hold for a hint: the test's tolerance, or this
 /// if looser (a pattern found in rounded arithmetic is still the pattern).
-const HINT_TOL: Tolerance = Tolerance {
-    rtol: 1e-6,
-    atol: 1e-12,
-};
+const HINT_TOL: Tolerance = Tolerance::close(1e-6, 1e-12);
 
 /// A generic hint for a student's answer `got` that differs from `expected`
 /// (matrices, lists of numbers, numbers), in words for a visible case; `None`
@@ -409,10 +506,12 @@ pub fn generic_hint_of(expected: &Value, got: &Value) -> Option<Hint> {
 /// The first pattern that `have` shows against `want` (same length), checked
 /// within the looser of `tol` and [`HINT_TOL`].
 fn hint_values(want: &[f64], have: &[f64], cols: usize, tol: Tolerance) -> Option<Hint> {
-    let tol = Tolerance {
-        rtol: tol.rtol.max(HINT_TOL.rtol),
-        atol: tol.atol.max(HINT_TOL.atol),
-    };
+    // A pattern (×2, a sign flip) explains an answer meant to equal the
+    // reference's, not one held to a bound or to rounding.
+    if tol.rule != Rule::Close {
+        return None;
+    }
+    let tol = Tolerance::close(tol.rtol.max(HINT_TOL.rtol), tol.atol.max(HINT_TOL.atol));
     let n = want.len();
     if n == 0 || n != have.len() || have.iter().any(|x| !x.is_finite()) {
         return None;
@@ -514,10 +613,81 @@ mod tests {
     use ndarray::array;
     use reference::wire::{from_f64, from_tensor, from_tensors};
 
-    const TOL: Tolerance = Tolerance {
-        rtol: 1e-7,
-        atol: 1e-12,
-    };
+    const TOL: Tolerance = Tolerance::close(1e-7, 1e-12);
+
+    fn with(rule: Rule) -> Tolerance {
+        Tolerance { rule, ..TOL }
+    }
+
+    fn check(want: f64, got: f64, rule: Rule) -> Result<(), Mismatch> {
+        compare(&from_f64(want), &from_f64(got), "q", with(rule))
+    }
+
+    #[test]
+    fn a_rounded_answer_is_within_half_a_unit_of_its_last_decimal() {
+        let four = Rule::Rounded { decimals: 4 };
+        // The seed's β₁,₀ after one step (0.5477...): rounded half up, or
+        // anything within half a unit of the fourth decimal.
+        let exact = 0.547_741_2;
+        assert!(check(exact, 0.5477, four).is_ok());
+        assert!(check(exact, 0.54775, four).is_ok());
+        let m = check(exact, 0.5478, four).unwrap_err();
+        assert_eq!(m.detail, "expected 0.5477 (to 4 decimals), got 0.5478");
+        assert_eq!(m.summary, "wrong value");
+        assert_eq!(m.hint, None, "no ×k pattern for a rounding rule");
+        // Truncated instead of rounded: 0.12348 → 0.1234 is off by 0.8 units.
+        assert!(check(0.12348, 0.1234, four).is_err());
+        assert!(check(0.12348, 0.1235, four).is_ok());
+        // An integer answer written without decimals.
+        assert!(check(2.0, 2.0, Rule::Rounded { decimals: 0 }).is_ok());
+    }
+
+    #[test]
+    fn exact_answers_and_choices() {
+        assert!(check(3.0, 3.0, Rule::Exact).is_ok());
+        assert!(check(3.0, 3.000_000_1, Rule::Exact).is_err());
+        let want = serde_json::json!("tanh");
+        for got in ["tanh", " Tanh ", "TANH"] {
+            assert!(compare(&want, &serde_json::json!(got), "q", with(Rule::Exact)).is_ok());
+        }
+        let m = compare(&want, &serde_json::json!("ReLU"), "q", with(Rule::Exact)).unwrap_err();
+        assert!(m.detail.contains("expected \"tanh\""), "{}", m.detail);
+    }
+
+    #[test]
+    fn one_sided_bounds_fixed_or_from_the_reference() {
+        let at_most = Rule::AtMost(Bound::Fixed(1e-5));
+        assert!(check(3.5e-9, 2.7e-9, at_most).is_ok());
+        assert!(check(3.5e-9, 9.9e-6, at_most).is_ok());
+        let m = check(3.5e-9, 0.02, at_most).unwrap_err();
+        assert_eq!(m.detail, "expected at most 1e-5, got 0.02");
+        assert_eq!(m.summary, "too high");
+        let at_least = Rule::AtLeast(Bound::Reference { margin: 0.02 });
+        assert!(check(0.91, 0.95, at_least).is_ok(), "above the reference");
+        assert!(check(0.91, 0.89, at_least).is_ok(), "within the margin");
+        let m = check(0.91, 0.85, at_least).unwrap_err();
+        assert!(
+            m.detail.starts_with("expected at least 0.89"),
+            "{}",
+            m.detail
+        );
+        assert_eq!(m.summary, "too low");
+        // Element-wise on matrices too.
+        let a = array![[0.9, 0.8]];
+        let m = compare(
+            &from_tensor(&a),
+            &from_tensor(&array![[0.95, 0.5]]),
+            "acc",
+            with(at_least),
+        )
+        .unwrap_err();
+        assert!(
+            m.detail
+                .starts_with("1 of 2 values are off; first at [0, 1]"),
+            "{}",
+            m.detail
+        );
+    }
 
     #[test]
     fn equal_within_tolerance_passes() {

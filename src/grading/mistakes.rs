@@ -13,7 +13,7 @@ use crate::build::{self, BuildFailure};
 use crate::grading::compare::{compare, Tolerance};
 use crate::lab::fixture::Case;
 use crate::lab::handout::{render, Form};
-use crate::lab::rubric::TestSpec;
+use crate::lab::rubric::{Rule, TestSpec};
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -221,9 +221,16 @@ fn differing(
 }
 
 fn tolerance(t: &TestSpec) -> Tolerance {
-    Tolerance {
-        rtol: t.rtol,
-        atol: t.atol,
+    Tolerance::of(t)
+}
+
+/// How a student's answer is matched with a mistake's: the test's own
+/// comparison, but a bound says nothing of two answers being the same, so a
+/// one-sided test matches within its `rtol`/`atol`.
+fn matching(t: &TestSpec) -> Tolerance {
+    match t.rule() {
+        Rule::AtLeast(_) | Rule::AtMost(_) => Tolerance::close(t.rtol, t.atol),
+        _ => Tolerance::of(t),
     }
 }
 
@@ -387,7 +394,7 @@ impl Catalogue {
                             // Equal answers match even where they are not
                             // finite (compare refuses those).
                             (Some(want), Some(have)) => {
-                                want == have || compare(want, have, n, tolerance(test)).is_ok()
+                                want == have || compare(want, have, n, matching(test)).is_ok()
                             }
                             _ => false,
                         }

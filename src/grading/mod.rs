@@ -334,10 +334,7 @@ impl Grader {
                     })
                     .collect();
                 let passed = if graders.is_empty() {
-                    let default = Tolerance {
-                        rtol: LEADERBOARD_RTOL,
-                        atol: LEADERBOARD_ATOL,
-                    };
+                    let default = Tolerance::close(LEADERBOARD_RTOL, LEADERBOARD_ATOL);
                     compare(expected.get(&l.output)?, output, &l.output, default).is_ok()
                 } else {
                     graders.iter().all(|t| self.verdict(t, case, run).is_ok())
@@ -703,10 +700,7 @@ impl Grader {
             return known;
         }
         let outputs = run.result.as_ref().map_err(|r| Failure::Run(r.clone()))?;
-        let tol = Tolerance {
-            rtol: test.rtol,
-            atol: test.atol,
-        };
+        let tol = Tolerance::of(test);
         let expected = &case.expected[&test.item];
         for name in output_names(test, expected) {
             let Some(got) = outputs.get(&name) else {

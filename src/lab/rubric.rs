@@ -107,10 +107,132 @@ pub struct TestSpec {
     pub rtol: f64,
     #[serde(default = "default_atol")]
     pub atol: f64,
+    /// How answers are judged: `close` (within `rtol`/`atol`, the default),
+    /// `rounded` (within half a unit of the `decimals`-th decimal), `exact`,
+    /// or `at_least` / `at_most` a bound (`threshold`, or the reference's
+    /// value loosened by `margin`).
+    #[serde(default)]
+    pub compare: CompareKind,
+    #[serde(default)]
+    pub decimals: Option<u32>,
+    #[serde(default)]
+    pub threshold: Option<f64>,
+    #[serde(default)]
+    pub margin: Option<f64>,
     #[serde(default)]
     pub visibility: Visibility,
     #[serde(default)]
     pub scoring: Scoring,
+}
+
+/// A rubric test's comparison (`compare = ...`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Rule {
+    /// Equal within the test's `rtol`/`atol` (the default).
+    Close,
+    /// Within half a unit of the `decimals`-th decimal of the expected value:
+    /// a written answer rounded as instructed (0.12345 → 0.1235).
+    Rounded { decimals: u32 },
+    /// Exactly equal: integers, classes, choices (text is compared trimmed
+    /// and ignoring case).
+    Exact,
+    /// One-sided: the answer must reach the bound (an accuracy).
+    AtLeast(Bound),
+    /// One-sided: the answer must not exceed the bound (an error, a gradient
+    /// check's relative difference).
+    AtMost(Bound),
+}
+
+/// The bound of a one-sided comparison.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Bound {
+    /// The rubric's own number.
+    Fixed(f64),
+    /// The reference's value, loosened by `margin` (below it for `at_least`,
+    /// above for `at_most`).
+    Reference { margin: f64 },
+}
+
+/// The rubric's `compare` values.
+#[derive(Debug, Default, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum CompareKind {
+    #[default]
+    Close,
+    Rounded,
+    Exact,
+    AtLeast,
+    AtMost,
+}
+
+impl TestSpec {
+    /// The comparison this test applies (valid once the rubric is loaded).
+    pub fn rule(&self) -> Rule {
+        let bound = || match (self.threshold, self.margin) {
+            (Some(t), _) => Bound::Fixed(t),
+            (None, m) => Bound::Reference {
+                margin: m.unwrap_or(0.0),
+            },
+        };
+        match self.compare {
+            CompareKind::Close => Rule::Close,
+            CompareKind::Rounded => Rule::Rounded {
+                decimals: self.decimals.unwrap_or(0),
+            },
+            CompareKind::Exact => Rule::Exact,
+            CompareKind::AtLeast => Rule::AtLeast(bound()),
+            CompareKind::AtMost => Rule::AtMost(bound()),
+        }
+    }
+
+    /// The comparison keys must fit `compare`: one line naming the key.
+    fn check_comparison(&self) -> Result<(), String> {
+        let kind = match self.compare {
+            CompareKind::Close => "close",
+            CompareKind::Rounded => "rounded",
+            CompareKind::Exact => "exact",
+            CompareKind::AtLeast => "at_least",
+            CompareKind::AtMost => "at_most",
+        };
+        let one_sided = matches!(self.compare, CompareKind::AtLeast | CompareKind::AtMost);
+        match (self.compare, self.decimals) {
+            (CompareKind::Rounded, None) => {
+                return Err("decimals: compare = \"rounded\" needs it (e.g. decimals = 4)".into())
+            }
+            (CompareKind::Rounded, Some(d)) if d > 15 => {
+                return Err(format!(
+                    "decimals: {d} is more than an f64 holds; use 15 or fewer"
+                ))
+            }
+            (CompareKind::Rounded, _) | (_, None) => {}
+            (_, Some(_)) => {
+                return Err(format!(
+                    "decimals: only for compare = \"rounded\" (this test's is \"{kind}\")"
+                ))
+            }
+        }
+        for (key, v) in [("threshold", self.threshold), ("margin", self.margin)] {
+            match v {
+                Some(_) if !one_sided => {
+                    return Err(format!(
+                        "{key}: only for compare = \"at_least\" or \"at_most\" (this test's is \"{kind}\")"
+                    ))
+                }
+                Some(x) if !x.is_finite() || (key == "margin" && x < 0.0) => {
+                    return Err(format!("{key}: must be a finite number{}, found {x}",
+                        if key == "margin" { " ≥ 0" } else { "" }))
+                }
+                _ => {}
+            }
+        }
+        if self.threshold.is_some() && self.margin.is_some() {
+            return Err(
+                "threshold and margin: give one (a fixed bound, or the reference's value ± margin)"
+                    .into(),
+            );
+        }
+        Ok(())
+    }
 }
 
 fn default_rtol() -> f64 {
@@ -208,6 +330,7 @@ impl Rubric {
                     return Err(format!("{at}.{key}: must be a number ≥ 0, found {v}"));
                 }
             }
+            t.check_comparison().map_err(|e| format!("{at}.{e}"))?;
             if let Some(cases) = &t.cases {
                 if cases.is_empty() {
                     return Err(format!("{at}.cases: empty; omit the key to use every case"));
@@ -328,6 +451,47 @@ mod tests {
         let err = parse(&GOOD.replace("lab = \"demo\"", "lab = \"demo\"\ncredit = \"generous\""))
             .unwrap_err();
         assert!(err.contains("generous"), "{err}");
+    }
+
+    #[test]
+    fn comparison_keys_must_fit_the_comparison() {
+        let with =
+            |extra: &str| parse(&GOOD.replace("points = 5", &format!("points = 5\n{extra}")));
+        let r = with("compare = \"rounded\"\ndecimals = 4").unwrap();
+        assert_eq!(r.tests[0].rule(), Rule::Rounded { decimals: 4 });
+        let r = with("compare = \"at_least\"\nmargin = 0.02").unwrap();
+        assert_eq!(
+            r.tests[0].rule(),
+            Rule::AtLeast(Bound::Reference { margin: 0.02 })
+        );
+        let r = with("compare = \"at_most\"\nthreshold = 1e-5").unwrap();
+        assert_eq!(r.tests[0].rule(), Rule::AtMost(Bound::Fixed(1e-5)));
+        for (extra, named) in [
+            (
+                "compare = \"rounded\"",
+                "tests[0] (f).decimals: compare = \"rounded\" needs it",
+            ),
+            (
+                "decimals = 4",
+                "tests[0] (f).decimals: only for compare = \"rounded\"",
+            ),
+            (
+                "compare = \"exact\"\nmargin = 1",
+                "tests[0] (f).margin: only for",
+            ),
+            (
+                "compare = \"at_most\"\nmargin = -1",
+                "tests[0] (f).margin: must be a finite number ≥ 0",
+            ),
+            (
+                "compare = \"at_least\"\nmargin = 1\nthreshold = 2",
+                "threshold and margin: give one",
+            ),
+            ("compare = \"roughly\"", "roughly"),
+        ] {
+            let err = with(extra).unwrap_err();
+            assert!(err.contains(named), "{extra}: {err}");
+        }
     }
 
     #[test]
