@@ -6,6 +6,7 @@
 //! failures become feedback, and the grader's own failures become an error
 //! the caller reports.
 
+pub mod answers;
 pub mod compare;
 pub mod isolate;
 mod locate;
@@ -32,6 +33,17 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+/// The student's written answers, as runs of the answers item.
+#[derive(Default)]
+struct Written {
+    runs: BTreeMap<(String, String), Run>,
+    /// Where the answers file was found, relative to the upload.
+    found_at: Option<String>,
+    /// A line for results.json's output (where the answers were read, keys
+    /// not graded).
+    note: Option<String>,
+}
 
 /// Everything needed to grade submissions of one lab, loaded and checked once.
 pub struct Grader {
@@ -83,6 +95,7 @@ struct Run {
 #[derive(Debug, Clone)]
 enum Checked {
     Missing(String),
+    Unanswered(String),
     Mismatch(crate::grading::compare::Mismatch),
 }
 
@@ -92,6 +105,7 @@ impl Run {
         let (_, verdict) = self.checked.iter().find(|(name, _)| name == test)?;
         Some(verdict.clone().map_err(|c| match c {
             Checked::Missing(name) => Failure::Missing(name),
+            Checked::Unanswered(name) => Failure::Unanswered(name),
             Checked::Mismatch(m) => Failure::Mismatch(m),
         }))
     }
@@ -161,6 +175,79 @@ impl Grader {
 
     pub fn grade(&self, upload: &Path) -> Result<Results> {
         let start = Instant::now();
+        let written = self.read_answers(upload);
+        let mut results = self.grade_code(upload, start, &written)?;
+        self.score_answers(&mut results, &written);
+        Ok(results)
+    }
+
+    /// The student's written answers as runs of the answers item, one per
+    /// case its tests use, settled like the probe's (none without `[answers]`).
+    fn read_answers(&self, upload: &Path) -> Written {
+        let Some(spec) = &self.lab.spec.answers else {
+            return Written::default();
+        };
+        let keys: std::collections::BTreeSet<String> = self
+            .rubric
+            .tests
+            .iter()
+            .filter(|t| t.item == spec.item)
+            .flat_map(|t| {
+                self.rubric
+                    .cases_of(t)
+                    .into_iter()
+                    .flat_map(|c| output_names(t, &self.cases[&c.id].expected[&t.item]))
+            })
+            .collect();
+        let read = answers::read(upload, &spec.file, &keys);
+        let mut runs = BTreeMap::new();
+        for t in self.rubric.tests.iter().filter(|t| t.item == spec.item) {
+            for c in self.rubric.cases_of(t) {
+                let key = (t.item.clone(), c.id.clone());
+                if runs.contains_key(&key) {
+                    continue;
+                }
+                let mut run = Run {
+                    result: read.outputs.clone(),
+                    printed: None,
+                    seconds: 0.0,
+                    checked: Vec::new(),
+                    mistakes: Vec::new(),
+                };
+                self.settle(&mut run, &t.item, &c.id);
+                runs.insert(key, run);
+            }
+        }
+        Written {
+            note: read.note(&spec.file).or_else(|| {
+                read.found_at
+                    .as_ref()
+                    .map(|at| format!("Written answers read from {at}."))
+            }),
+            found_at: read.found_at,
+            runs,
+        }
+    }
+
+    /// The written tests scored from the answers file, whatever became of
+    /// the code (a file that does not compile costs no written answer).
+    fn score_answers(&self, results: &mut Results, written: &Written) {
+        if written.runs.is_empty() {
+            return;
+        }
+        for (spec, result) in self.rubric.tests.iter().zip(results.tests.iter_mut()) {
+            if self.lab.is_answers_item(&spec.item) {
+                *result = self.score_test(spec, &written.runs);
+            }
+        }
+        results.score = round_score(results.tests.iter().map(|t| t.score).sum());
+        if let Some(note) = &written.note {
+            results.output.push('\n');
+            results.output.push_str(&untrusted::output(note));
+        }
+    }
+
+    fn grade_code(&self, upload: &Path, start: Instant, written: &Written) -> Result<Results> {
         let file_name = Path::new(&self.lab.spec.student_file)
             .file_name()
             .and_then(|f| f.to_str())
@@ -186,6 +273,10 @@ impl Grader {
             })
         };
         student.ignored.retain(|f| !unchanged(f));
+        // The answers file is read, not ignored.
+        student
+            .ignored
+            .retain(|f| written.found_at.as_deref() != Some(f.as_str()));
         let work = tempfile::Builder::new()
             .prefix("grade-")
             .tempdir()
@@ -246,6 +337,7 @@ impl Grader {
         let compile_seconds = compile_start.elapsed().as_secs_f64();
         let run_start = Instant::now();
         let mut runs = self.run_all(&probe, work.path(), start, None)?;
+        runs.extend(written.runs.clone());
         if std::env::var_os("GRADE_TIMINGS").is_some() {
             eprintln!(
                 "grade: timings: compile {compile_seconds:.3} s, runs {:.3} s ({} runs, {} at a time)",
@@ -451,6 +543,8 @@ impl Grader {
         if let Some(items) = only {
             needed.retain(|(item, _)| items.contains(item));
         }
+        // Written answers come from the answers file, not the probe.
+        needed.retain(|(item, _)| !self.lab.is_answers_item(item));
         let budget = Duration::from_secs_f64(self.rubric.limits.submission_seconds);
         let queue = Mutex::new(needed.into_iter().enumerate());
         let done = Mutex::new(BTreeMap::new());
@@ -520,6 +614,7 @@ impl Grader {
             let verdict = match self.verdict(t, case, run) {
                 Ok(()) => Ok(()),
                 Err(Failure::Missing(name)) => Err(Checked::Missing(name)),
+                Err(Failure::Unanswered(name)) => Err(Checked::Unanswered(name)),
                 Err(Failure::Mismatch(m)) => Err(Checked::Mismatch(m)),
                 // Not an answer: nothing to settle (and nothing large to drop).
                 Err(Failure::Run(_)) => return,
@@ -704,7 +799,11 @@ impl Grader {
         let expected = &case.expected[&test.item];
         for name in output_names(test, expected) {
             let Some(got) = outputs.get(&name) else {
-                return Err(Failure::Missing(name));
+                return Err(if self.lab.is_answers_item(&test.item) {
+                    Failure::Unanswered(name)
+                } else {
+                    Failure::Missing(name)
+                });
             };
             if let Err(m) = compare(&expected[&name], got, &name, tol) {
                 let m = self.with_inputs(m, test, case, &name, got, tol);
@@ -752,6 +851,9 @@ enum Failure {
     Run(String),
     /// An output the test compares is not in the answer.
     Missing(String),
+    /// A written answer the test grades is not in the answers file (or left
+    /// empty, as the template has it).
+    Unanswered(String),
     /// An output differs from the expected one.
     Mismatch(crate::grading::compare::Mismatch),
 }
@@ -762,6 +864,7 @@ impl Failure {
         match self {
             Failure::Run(reason) => untrusted::case_reason(reason),
             Failure::Missing(name) => format!("{name}: missing from the answer"),
+            Failure::Unanswered(name) => format!("{name}: not answered"),
             Failure::Mismatch(m) => untrusted::case_reason(&format!(
                 "{}: {}{}",
                 m.path,
@@ -779,6 +882,7 @@ impl Failure {
         match self {
             Failure::Run(reason) => hidden_reason(reason),
             Failure::Missing(name) => format!("{name}: missing from the answer"),
+            Failure::Unanswered(name) => format!("{name}: not answered"),
             Failure::Mismatch(m) => format!(
                 "{}: {}{}",
                 compare::hidden_path(&m.path),
@@ -819,6 +923,7 @@ fn hidden_reason(reason: &str) -> String {
             "not run (the submission's time budget was used up)",
         ),
         ("the grader could not", "the grader could not run this case"),
+        ("the answers file", "the answers file could not be read"),
     ];
     if let Some(rest) = reason.strip_prefix("answered, then ") {
         return format!("answered, then {}", hidden_reason(rest));

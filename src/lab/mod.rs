@@ -33,6 +33,22 @@ pub struct LabSpec {
     /// versions of every other item's functions (`grading/isolate.rs`).
     #[serde(default)]
     pub items: BTreeMap<String, Functions>,
+    /// A second student file read as data, never compiled: written answers.
+    #[serde(default)]
+    pub answers: Option<AnswersSpec>,
+}
+
+/// `[answers]`: the written answers a lab grades from a TOML file of the
+/// student's (`key = value`), as the outputs of one graded item.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnswersSpec {
+    /// Its place in the handout crate, e.g. `answers.toml`; the handout
+    /// carries the template (every key, with what it asks and how to round).
+    pub file: String,
+    /// The graded item whose outputs are the file's keys. The grader reads
+    /// the file for it; the reference computes its expected values.
+    pub item: String,
 }
 
 /// The functions of one graded item: one, or a list.
@@ -107,6 +123,16 @@ impl Lab {
                 spec.student_file
             );
         }
+        if let Some(a) = &spec.answers {
+            if !spec.handout.contains_key(&a.file) {
+                bail!(
+                    "{}: [answers] file \"{}\" is not one of the [handout] files; \
+                     list its template there",
+                    file.display(),
+                    a.file
+                );
+            }
+        }
         Ok(Lab {
             spec,
             dir,
@@ -116,6 +142,11 @@ impl Lab {
 
     pub fn name(&self) -> &str {
         &self.spec.name
+    }
+
+    /// Whether `item` is graded from the answers file, not by the probe.
+    pub fn is_answers_item(&self, item: &str) -> bool {
+        self.spec.answers.as_ref().is_some_and(|a| a.item == item)
     }
 
     pub fn rubric_path(&self) -> PathBuf {
