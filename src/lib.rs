@@ -7,8 +7,9 @@
 //! The folders follow a submission's path: `lab` (a lab as data) → `build`
 //! (compile the probe) → `sandbox` (run untrusted code) → `grading` (find the
 //! file, run every item × case, compare and score) → `report` (results.json,
-//! the terminal, CI formats, the class gradebook); `commands` holds what the
-//! subcommands do beyond grading one submission.
+//! the terminal, CI formats, the class gradebook and report); `commands` holds
+//! what the subcommands do beyond grading one submission; `similarity`
+//! compares a class's files with each other (`grade similar`).
 
 pub mod build;
 pub mod build_kind;
@@ -17,3 +18,6 @@ pub mod grading;
 pub mod lab;
 pub mod report;
 pub mod sandbox;
+// Course staff's tool: not in the student build.
+#[cfg(not(feature = "student"))]
+pub mod similarity;

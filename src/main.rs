@@ -97,7 +97,7 @@ enum Cmd {
         /// The folder holding one folder per student.
         #[arg(long, value_name = "DIR")]
         submissions: PathBuf,
-        /// Where results.json per student, gradebook.csv, summary.md and histogram.svg go.
+        /// Where results.json per student, gradebook.csv, summary.md, histogram.svg and report.html go.
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
         #[arg(long)]
@@ -111,6 +111,32 @@ enum Cmd {
         /// Refuse to grade (exit 2) unless every isolation layer is on.
         #[arg(long)]
         require_isolation: bool,
+        /// Also compare the class's files with each other (as `grade similar`): similarity.csv,
+        /// and the most similar pairs in report.html.
+        #[arg(long, conflicts_with = "shard")]
+        similar: bool,
+        /// With --similar: code in more than this share of the class (and in more than 10 files) is common, and ignored.
+        #[arg(
+            long,
+            value_name = "SHARE",
+            default_value_t = 0.1,
+            requires = "similar"
+        )]
+        common_share: f64,
+    },
+    /// Rank pairs of students whose files share code beyond the handout (compiles nothing).
+    Similar {
+        /// The class: one folder per student, or a Gradescope export.
+        #[arg(long, value_name = "DIR")]
+        submissions: PathBuf,
+        /// Where similarity.csv and similarity-skipped.csv go.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        #[arg(long)]
+        lab: Option<String>,
+        /// Code in more than this share of the class (and in more than 10 files) is common, and ignored.
+        #[arg(long, value_name = "SHARE", default_value_t = 0.1)]
+        common_share: f64,
     },
     /// Join the outputs of `grade batch --shard` runs into one gradebook.
     Merge {
@@ -149,6 +175,8 @@ fn main() -> ExitCode {
             jobs,
             shard,
             require_isolation,
+            similar,
+            common_share,
         }) => batch(
             &root,
             &submissions,
@@ -157,7 +185,18 @@ fn main() -> ExitCode {
             jobs,
             shard,
             require_isolation,
+            similar.then_some(common_share),
         ),
+        #[cfg(not(feature = "student"))]
+        Some(Cmd::Similar {
+            submissions,
+            out,
+            lab,
+            common_share,
+        }) => similar(&root, &submissions, &out, lab, common_share),
+        // Refused above: the student build has no similarity code.
+        #[cfg(feature = "student")]
+        Some(Cmd::Similar { .. }) => unreachable!("refused by course_grader_only"),
         Some(Cmd::Merge { out, shards }) => merge(&out, &shards),
         Some(Cmd::Labs) => {
             for name in lab::names(&root) {
@@ -189,6 +228,7 @@ fn course_grader_only(command: &Option<Cmd>) -> Result<()> {
     let build = BuildKind::CURRENT;
     match command {
         Some(Cmd::Batch { .. }) => build.require_course_grader("batch"),
+        Some(Cmd::Similar { .. }) => build.require_course_grader("similar"),
         Some(Cmd::Package { .. }) => build.require_course_grader("package"),
         Some(Cmd::Fixtures { .. }) => build.require_course_grader("fixtures"),
         Some(Cmd::Starter { solution: true, .. }) => {
@@ -304,16 +344,9 @@ fn package(root: &Path, lab: &str, out: &Path) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn batch(
-    root: &Path,
-    submissions: &Path,
-    out: &Path,
-    lab: Option<String>,
-    jobs: usize,
-    shard: Option<grade::commands::batch::Shard>,
-    require_isolation: bool,
-) -> Result<ExitCode> {
-    let lab = match lab {
+/// `--lab`, or the only lab there is.
+fn class_lab(root: &Path, lab: Option<String>) -> Result<String> {
+    Ok(match lab {
         Some(l) => l,
         None => match lab::names(root).as_slice() {
             [only] => only.clone(),
@@ -322,7 +355,24 @@ fn batch(
                 names.join(", ")
             ),
         },
-    };
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn batch(
+    root: &Path,
+    submissions: &Path,
+    out: &Path,
+    lab: Option<String>,
+    jobs: usize,
+    shard: Option<grade::commands::batch::Shard>,
+    require_isolation: bool,
+    similar_share: Option<f64>,
+) -> Result<ExitCode> {
+    let lab = class_lab(root, lab)?;
+    if let Some(share) = similar_share {
+        check_share(share)?;
+    }
     let grader = Grader::new(root, &lab, &paths::cache_dir())?;
     eprintln!("grade: {}", grader.jail.notice());
     if require_isolation {
@@ -342,6 +392,23 @@ fn batch(
     if let Some(note) = grader.jail.missing_note() {
         grade::report::gradebook::note_in_summary(out, &note)?;
     }
+    #[cfg(not(feature = "student"))]
+    {
+        let section = match similar_share {
+            Some(share) => {
+                let class = compare_class(&grader.lab, &students, out, share)?;
+                Some(grade::similarity::report::section(
+                    &class,
+                    &grade::similarity::student_file_name(&grader.lab),
+                    REPORT_PAIRS,
+                ))
+            }
+            None => None,
+        };
+        grade::report::html::write(out, &rows, &grader.lab.spec.title, section.as_ref())?;
+    }
+    #[cfg(feature = "student")]
+    let _ = similar_share;
     println!(
         "{} graded, {} unchanged, {} grader failures in {:.1} s; gradebook in {}",
         summary.graded,
@@ -357,11 +424,78 @@ fn merge(out: &Path, shards: &[PathBuf]) -> Result<ExitCode> {
     let dirs: Vec<&Path> = shards.iter().map(PathBuf::as_path).collect();
     let rows = grade::report::gradebook::collect(&dirs)?;
     grade::report::gradebook::write_all(&rows, out, "Gradebook")?;
+    #[cfg(not(feature = "student"))]
+    grade::report::html::write(out, &rows, "Gradebook", None)?;
     println!(
         "{} students merged into {}",
         rows.len(),
         out.join("gradebook.csv").display()
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Pairs shown side by side in report.html.
+#[cfg(not(feature = "student"))]
+const REPORT_PAIRS: usize = 10;
+
+fn check_share(share: f64) -> Result<()> {
+    if !(share > 0.0 && share <= 1.0) {
+        bail!("--common-share {share}: give a share of the class above 0 and at most 1, e.g. 0.1");
+    }
+    Ok(())
+}
+
+/// Compares the class's files and writes similarity.csv and
+/// similarity-skipped.csv into `out`, saying what it found.
+#[cfg(not(feature = "student"))]
+fn compare_class(
+    lab: &Lab,
+    students: &[grade::commands::batch::Student],
+    out: &Path,
+    share: f64,
+) -> Result<grade::similarity::Class> {
+    use grade::report::untrusted::inert;
+    let start = std::time::Instant::now();
+    let class = grade::similarity::compare(students, lab, share)?;
+    grade::similarity::report::write(&class, out)?;
+    for s in &class.skipped {
+        eprintln!(
+            "grade: {}: not compared: {}",
+            inert(&s.student.id),
+            inert(&s.reason)
+        );
+    }
+    println!(
+        "{} files compared, {} skipped, {} pairs share code beyond the handout in {:.2} s; written to {}",
+        class.files.len(),
+        class.skipped.len(),
+        class.index.pairs.len(),
+        start.elapsed().as_secs_f64(),
+        out.join(grade::similarity::report::CSV_FILE).display()
+    );
+    if let Some(p) = class.index.pairs.first() {
+        println!(
+            "most similar: {} and {} (score {:.2})",
+            inert(&class.files[p.a].student.id),
+            inert(&class.files[p.b].student.id),
+            p.score
+        );
+    }
+    Ok(class)
+}
+
+#[cfg(not(feature = "student"))]
+fn similar(
+    root: &Path,
+    submissions: &Path,
+    out: &Path,
+    lab: Option<String>,
+    share: f64,
+) -> Result<ExitCode> {
+    check_share(share)?;
+    let lab = Lab::load(root, &class_lab(root, lab)?)?;
+    let students = grade::commands::batch::students(submissions)?;
+    compare_class(&lab, &students, out, share)?;
     Ok(ExitCode::SUCCESS)
 }
 

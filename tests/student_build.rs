@@ -213,6 +213,18 @@ fn the_student_build_says_what_it_is_and_refuses_staff_commands() {
             ],
         ),
         (
+            "similar",
+            vec![
+                "similar",
+                "--lab",
+                "cs240",
+                "--submissions",
+                "class",
+                "--out",
+                "similar",
+            ],
+        ),
+        (
             "package",
             vec!["package", "--lab", "cs240", "--out", "a.zip"],
         ),
@@ -231,7 +243,16 @@ fn the_student_build_says_what_it_is_and_refuses_staff_commands() {
             text(&out)
         );
     }
-    for never in ["grades", "a.zip", "solved"] {
+    for never in ["grades", "similar", "a.zip", "solved"] {
         assert!(!work.path().join(never).exists(), "{never} was written");
+    }
+    // Nor does it carry the similarity or class-report code.
+    let binary = std::fs::read(common::student_binary()).unwrap();
+    for absent in [&b"is too long to compare"[..], b"Content-Security-Policy"] {
+        assert!(
+            !binary.windows(absent.len()).any(|w| w == absent),
+            "{} is in the student build",
+            String::from_utf8_lossy(absent)
+        );
     }
 }

@@ -120,7 +120,14 @@ pub fn students(dir: &Path) -> Result<Vec<Student>> {
 
 /// Files the batch writes beside the student folders in its output: a
 /// student folder of the same name gets an escaped id instead.
-const OUTPUT_FILES: [&str; 3] = ["gradebook.csv", "summary.md", "histogram.svg"];
+const OUTPUT_FILES: [&str; 6] = [
+    "gradebook.csv",
+    "summary.md",
+    "histogram.svg",
+    "report.html",
+    "similarity.csv",
+    "similarity-skipped.csv",
+];
 
 /// A student folder's name as an id, losslessly: valid UTF-8 is kept, but
 /// `%`, control characters and bytes that are not UTF-8 become `%XX` (so two

@@ -58,7 +58,7 @@ pub fn collect(dirs: &[&Path]) -> Result<Vec<Row>> {
 }
 
 /// Test names in rubric order, as the first complete row lists them.
-fn test_names(rows: &[Row]) -> Vec<String> {
+pub(crate) fn test_names(rows: &[Row]) -> Vec<String> {
     rows.iter()
         .map(|r| &r.results.tests)
         .max_by_key(|t| t.len())
@@ -101,7 +101,7 @@ const GRADER_FAILURE_PREFIX: &str =
 /// full-width forms) gets a leading `'`, as OWASP advises for CSV injection.
 /// Folder names and submitter names are chosen by students; a folder `-x`
 /// is therefore listed as `'-x`. Numbers we write are never text cells.
-fn inert_cell(text: &str) -> String {
+pub(crate) fn inert_cell(text: &str) -> String {
     const TRIGGERS: &[char] = &[
         '=', '+', '-', '@', '\t', '\r', '\n', '\u{FF1D}', '\u{FF0B}', '\u{FF0D}', '\u{FF20}',
     ];
@@ -144,7 +144,7 @@ pub fn csv(rows: &[Row]) -> Result<String> {
     Ok(String::from_utf8(out.into_inner()?)?)
 }
 
-fn number(x: f64) -> String {
+pub(crate) fn number(x: f64) -> String {
     // Scores are multiples of small fractions; print them without noise.
     let rounded = (x * 1e6).round() / 1e6;
     format!("{rounded}")
@@ -170,7 +170,7 @@ pub struct Bin {
 
 impl Bin {
     /// For the summary's table: "90 to under 100", "100 (full marks)".
-    fn label(&self) -> String {
+    pub fn label(&self) -> String {
         if self.full_marks {
             format!("{} (full marks)", number(self.low))
         } else {
@@ -179,7 +179,7 @@ impl Bin {
     }
 
     /// Under the histogram's bar: "90–100", "100".
-    fn short_label(&self) -> String {
+    pub fn short_label(&self) -> String {
         if self.full_marks {
             number(self.low)
         } else {
@@ -225,7 +225,7 @@ pub fn buckets(scores: &[f64], max: f64, width: f64) -> Vec<Bin> {
 }
 
 /// The part of a failed test's first ✗ line that does not name the case.
-fn failure_message(output: &str) -> Option<String> {
+pub(crate) fn failure_message(output: &str) -> Option<String> {
     let line = output.lines().find(|l| l.trim_start().starts_with('✗'))?;
     let text = line.trim_start().trim_start_matches('✗').trim();
     // "case X (description): message" or "hidden case 3: message"
@@ -240,7 +240,7 @@ fn failure_message(output: &str) -> Option<String> {
 const FAILURE_CHARS: usize = 100;
 
 /// Why a submission was not graded, in one line for the summary.
-fn reason(results: &Results, status: Status) -> String {
+pub(crate) fn reason(results: &Results, status: Status) -> String {
     let output = results.output.trim();
     // results.json's output is Markdown: plain text sits inside code fences.
     let first = output
@@ -279,26 +279,96 @@ fn first_compile_error(output: &str) -> Option<String> {
     })
 }
 
+/// The class's numbers, as summary.md and report.html show them.
+pub struct Stats {
+    pub count: usize,
+    pub mean: f64,
+    pub median: f64,
+    pub min: f64,
+    pub max: f64,
+    /// The most points a submission could get.
+    pub max_score: f64,
+    /// Every score, sorted.
+    pub scores: Vec<f64>,
+}
+
+impl Stats {
+    pub fn of(rows: &[Row]) -> Stats {
+        let mut scores: Vec<f64> = rows.iter().map(|r| r.results.score).collect();
+        scores.sort_by(f64::total_cmp);
+        let max_score = rows
+            .iter()
+            .map(|r| r.results.max_score())
+            .fold(0.0, f64::max);
+        let mean = scores.iter().sum::<f64>() / scores.len().max(1) as f64;
+        Stats {
+            count: rows.len(),
+            mean: (mean * 100.0).round() / 100.0,
+            median: median(&scores),
+            min: scores.first().copied().unwrap_or(0.0),
+            max: scores.last().copied().unwrap_or(0.0),
+            max_score,
+            scores,
+        }
+    }
+
+    /// The histogram's bins: tenths of the maximum, at least 1 point wide.
+    pub fn bins(&self) -> Vec<Bin> {
+        let width = (self.max_score / 10.0).max(1.0);
+        buckets(&self.scores, self.max_score, width)
+    }
+}
+
+/// How the class did on one test.
+pub struct Tally {
+    pub name: String,
+    pub passed: usize,
+    /// Students whose results list the test.
+    pub listed: usize,
+    /// Failed rows, by their first failure's message.
+    pub failures: BTreeMap<String, usize>,
+}
+
+/// Every test's tally, in rubric order.
+pub fn tallies(rows: &[Row]) -> Vec<Tally> {
+    test_names(rows)
+        .into_iter()
+        .map(|name| {
+            let mut tally = Tally {
+                name,
+                passed: 0,
+                listed: 0,
+                failures: BTreeMap::new(),
+            };
+            for row in rows {
+                if let Some(t) = row.results.tests.iter().find(|t| t.name == tally.name) {
+                    tally.listed += 1;
+                    if t.status == "passed" {
+                        tally.passed += 1;
+                    } else if let Some(m) = failure_message(&t.output) {
+                        *tally.failures.entry(m).or_default() += 1;
+                    }
+                }
+            }
+            tally
+        })
+        .collect()
+}
+
 pub fn summary_markdown(rows: &[Row], title: &str) -> String {
-    let mut scores: Vec<f64> = rows.iter().map(|r| r.results.score).collect();
-    scores.sort_by(f64::total_cmp);
-    let max = rows
-        .iter()
-        .map(|r| r.results.max_score())
-        .fold(0.0, f64::max);
-    let mean = scores.iter().sum::<f64>() / scores.len().max(1) as f64;
+    let stats = Stats::of(rows);
     // Every text from results.json or the upload (folder names, submitter
     // names, compiler messages, feedback) goes through `cell`: no markup, HTML,
     // link or image of a student's survives (see `untrusted::markdown`).
     let mut md = format!("# {}\n\n", cell(title));
     md.push_str(&format!(
         "{} submissions · mean {} · median {} · min {} · max {} (of {})\n\n",
-        rows.len(),
-        number((mean * 100.0).round() / 100.0),
-        number(median(&scores)),
-        number(scores.first().copied().unwrap_or(0.0)),
-        number(scores.last().copied().unwrap_or(0.0)),
-        number(max)
+        stats.count,
+        number(stats.mean),
+        number(stats.median),
+        number(stats.min),
+        number(stats.max),
+        number(stats.max_score)
     ));
     let ungraded: Vec<(&Row, Status)> = rows
         .iter()
@@ -330,32 +400,22 @@ pub fn summary_markdown(rows: &[Row], title: &str) -> String {
         md.push('\n');
     }
     md.push_str("![score histogram](histogram.svg)\n\n## Distribution\n\n| score | students |\n| --- | --- |\n");
-    let width = (max / 10.0).max(1.0);
-    for bin in buckets(&scores, max, width) {
+    for bin in stats.bins() {
         md.push_str(&format!("| {} | {} |\n", bin.label(), bin.count));
     }
     md.push_str("\n## Tests\n\n| test | passed | most common failure |\n| --- | --- | --- |\n");
-    for name in test_names(rows) {
-        let mut passed = 0;
-        let mut failures: BTreeMap<String, usize> = BTreeMap::new();
-        for row in rows {
-            if let Some(t) = row.results.tests.iter().find(|t| t.name == name) {
-                if t.status == "passed" {
-                    passed += 1;
-                } else if let Some(m) = failure_message(&t.output) {
-                    *failures.entry(m).or_default() += 1;
-                }
-            }
-        }
-        let common = failures
+    for tally in tallies(rows) {
+        let common = tally
+            .failures
             .iter()
             .max_by_key(|(m, n)| (**n, std::cmp::Reverse((*m).clone())))
             .map_or(String::new(), |(m, n)| format!("{} ({n}×)", cell(m)));
         md.push_str(&format!(
-            "| {} | {passed}/{} ({:.0}%) | {common} |\n",
-            cell(&name),
+            "| {} | {}/{} ({:.0}%) | {common} |\n",
+            cell(&tally.name),
+            tally.passed,
             rows.len(),
-            100.0 * passed as f64 / rows.len().max(1) as f64
+            100.0 * tally.passed as f64 / rows.len().max(1) as f64
         ));
     }
     md

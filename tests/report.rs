@@ -1,0 +1,366 @@
+//! `grade batch --similar`: report.html. A small class (grading compiles
+//! each submission): the reference solution, a renamed copy of it, an
+//! independent solution, one with a known mistake, one that does not
+//! compile, and one without a file whose folder name is HTML. The report's
+//! numbers must equal gradebook.csv's, the copy must be the top pair with
+//! its matched lines marked, and Chromium must load it and show the numbers.
+
+mod common;
+
+use common::{grade_bin, run, solution_source, text};
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+const EVIL: &str = "<img src=x onerror=alert(1)>";
+
+/// The batch's output folder, made once for every test of this file.
+fn graded_class() -> &'static Path {
+    static OUT: OnceLock<PathBuf> = OnceLock::new();
+    OUT.get_or_init(|| {
+        let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-class");
+        let _ = fs::remove_dir_all(&root);
+        let subs = root.join("class");
+        let solution = solution_source("cs240");
+        let put = |who: &str, source: &str| {
+            fs::create_dir_all(subs.join(who).join("src")).unwrap();
+            fs::write(subs.join(who).join("src/lib.rs"), source).unwrap();
+        };
+        put("orig", &solution);
+        put(
+            "copy",
+            &solution
+                .replace("activations", "acts")
+                .replace("delta", "err")
+                .replace("// ", "// note: "),
+        );
+        let ana = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/similarity/ana.rs");
+        put("ana", &fs::read_to_string(ana).unwrap());
+        // The known mistake `cost_without_half` (reference/labs/cs240/mistakes.toml).
+        put(
+            "bob",
+            &solution.replacen(
+                "0.5 * diff.mapv(|d| d * d).sum()",
+                "diff.mapv(|d| d * d).sum()",
+                1,
+            ),
+        );
+        put("carol", &format!("{solution}\nfn oops( {{\n"));
+        fs::create_dir_all(subs.join(EVIL)).unwrap();
+        fs::write(subs.join(EVIL).join("notes.md"), "no code\n").unwrap();
+        let out = root.join("out");
+        let output = run(grade_bin()
+            .args([
+                "batch",
+                "--lab",
+                "cs240",
+                "--jobs",
+                "2",
+                "--similar",
+                "--submissions",
+            ])
+            .arg(&subs)
+            .arg("--out")
+            .arg(&out));
+        assert!(output.status.success(), "{}", text(&output));
+        out
+    })
+}
+
+fn gradebook(out: &Path) -> Vec<BTreeMap<String, String>> {
+    let mut reader = csv::Reader::from_path(out.join("gradebook.csv")).unwrap();
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    reader
+        .records()
+        .map(|r| {
+            header
+                .iter()
+                .cloned()
+                .zip(r.unwrap().iter().map(String::from))
+                .collect()
+        })
+        .collect()
+}
+
+fn test_columns(out: &Path) -> Vec<String> {
+    let mut reader = csv::Reader::from_path(out.join("gradebook.csv")).unwrap();
+    reader
+        .headers()
+        .unwrap()
+        .iter()
+        .skip(4)
+        .map(String::from)
+        .collect()
+}
+
+/// What the report must show, computed from gradebook.csv alone.
+struct Expected {
+    count: usize,
+    mean: f64,
+    median: f64,
+    min: f64,
+    max: f64,
+    /// Per test: how many rows hold the column's full marks.
+    passed: Vec<(String, usize)>,
+    ungraded: usize,
+}
+
+fn expected(out: &Path) -> Expected {
+    let book = gradebook(out);
+    let mut totals: Vec<f64> = book.iter().map(|r| r["total"].parse().unwrap()).collect();
+    totals.sort_by(f64::total_cmp);
+    let n = totals.len();
+    let median = if n % 2 == 1 {
+        totals[n / 2]
+    } else {
+        (totals[n / 2 - 1] + totals[n / 2]) / 2.0
+    };
+    let mean = (totals.iter().sum::<f64>() / n as f64 * 100.0).round() / 100.0;
+    let passed = test_columns(out)
+        .into_iter()
+        .map(|t| {
+            let cells: Vec<f64> = book.iter().map(|r| r[&t].parse().unwrap_or(0.0)).collect();
+            let full = cells.iter().cloned().fold(0.0, f64::max);
+            let k = cells.iter().filter(|c| **c == full && full > 0.0).count();
+            (t, k)
+        })
+        .collect();
+    Expected {
+        count: n,
+        mean,
+        median,
+        min: totals[0],
+        max: totals[n - 1],
+        passed,
+        ungraded: book.iter().filter(|r| r["status"] != "graded").count(),
+    }
+}
+
+fn num(text: &str) -> f64 {
+    text.trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("not a number: {text:?}"))
+}
+
+#[test]
+fn the_reports_numbers_are_the_gradebooks() {
+    let out = graded_class();
+    let html = fs::read_to_string(out.join("report.html")).unwrap();
+    // Self-contained: no script, nothing fetched, student text escaped.
+    for bad in [
+        "<script", "<link", "<img", " src=\"", "http://", "https://", "@import", "url(",
+    ] {
+        assert!(!html.contains(bad), "{bad:?} in report.html");
+    }
+    assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"));
+    let doc = roxmltree::Document::parse(html.trim_start_matches("<!DOCTYPE html>\n"))
+        .expect("report.html is well-formed");
+    let by_id = |id: &str| {
+        doc.descendants()
+            .find(|n| n.attribute("id") == Some(id))
+            .unwrap_or_else(|| panic!("no #{id}"))
+            .text()
+            .unwrap()
+            .to_string()
+    };
+    let class_of = |n: &roxmltree::Node, c: &str| {
+        n.attribute("class")
+            .is_some_and(|a| a.split(' ').any(|x| x == c))
+    };
+    let e = expected(out);
+    assert_eq!(by_id("count").parse::<usize>().unwrap(), e.count);
+    assert_eq!(num(&by_id("mean")), e.mean);
+    assert_eq!(num(&by_id("median")), e.median);
+    assert_eq!(num(&by_id("min")), e.min);
+    assert_eq!(num(&by_id("max")), e.max);
+    assert_eq!(
+        by_id("ungraded-count").parse::<usize>().unwrap(),
+        e.ungraded
+    );
+    assert_eq!(e.ungraded, 2, "carol and the HTML-named folder");
+
+    // Every row of gradebook.csv, cell for cell.
+    let book = gradebook(out);
+    let columns = test_columns(out);
+    let rows: Vec<Vec<String>> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("tr") && class_of(n, "student"))
+        .map(|tr| {
+            tr.children()
+                .filter(|c| c.has_tag_name("td"))
+                .map(|td| td.text().unwrap_or("").to_string())
+                .collect()
+        })
+        .collect();
+    assert_eq!(rows.len(), book.len());
+    for (row, csv) in rows.iter().zip(&book) {
+        assert_eq!(row[0], csv["student"]);
+        assert_eq!(num(&row[2]), num(&csv["total"]), "{row:?}");
+        assert_eq!(row[3], csv["status"]);
+        for (k, t) in columns.iter().enumerate() {
+            assert_eq!(row[4 + k], csv[t], "{t} of {}", csv["student"]);
+        }
+    }
+    // Pass counts per test.
+    let passes: Vec<(String, usize)> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("tr") && class_of(n, "test"))
+        .map(|tr| {
+            let name = tr.attribute("data-test").unwrap().to_string();
+            let cell = tr
+                .children()
+                .find(|c| class_of(c, "passed"))
+                .unwrap()
+                .text()
+                .unwrap()
+                .to_string();
+            let (k, n) = cell.split_once('/').unwrap();
+            assert_eq!(n.parse::<usize>().unwrap(), e.count);
+            (name, k.parse().unwrap())
+        })
+        .collect();
+    assert_eq!(passes, e.passed);
+
+    // The known mistake is named in the failures.
+    let failures = doc
+        .descendants()
+        .find(|n| n.attribute("id") == Some("failures"))
+        .unwrap();
+    let failures_text: String = failures.descendants().filter_map(|n| n.text()).collect();
+    assert!(
+        failures_text.contains("cost_without_half"),
+        "{failures_text}"
+    );
+
+    // The copy is the top pair, its matched lines marked on both sides.
+    let pair = doc
+        .descendants()
+        .find(|n| n.attribute("id") == Some("pair-1"))
+        .expect("a similar pair");
+    let heading: String = pair
+        .children()
+        .find(|c| c.has_tag_name("h3"))
+        .unwrap()
+        .descendants()
+        .filter_map(|n| n.text())
+        .collect();
+    assert!(heading.contains("copy and orig"), "{heading}");
+    let sides: Vec<usize> = pair
+        .descendants()
+        .filter(|n| class_of(n, "side"))
+        .map(|side| {
+            side.descendants()
+                .filter(|n| class_of(n, "matched"))
+                .count()
+        })
+        .collect();
+    assert_eq!(sides.len(), 2);
+    assert!(
+        sides.iter().all(|&m| m > 20),
+        "matched lines per side: {sides:?}"
+    );
+    let csv = fs::read_to_string(out.join("similarity.csv")).unwrap();
+    assert!(
+        csv.lines().nth(1).unwrap().starts_with("copy,orig,"),
+        "{csv}"
+    );
+}
+
+/// Chromium from the distribution: installed (as root) when missing.
+fn chromium() -> PathBuf {
+    let path = PathBuf::from("/usr/bin/chromium");
+    let works = || {
+        Command::new(&path)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if !works() && unsafe { libc::geteuid() } == 0 {
+        let install = || {
+            Command::new("apt-get")
+                .args([
+                    "install",
+                    "-y",
+                    "-qq",
+                    "--no-install-recommends",
+                    "chromium",
+                ])
+                .env("DEBIAN_FRONTEND", "noninteractive")
+                .status()
+                .is_ok_and(|s| s.success())
+        };
+        if !install() {
+            let _ = Command::new("apt-get").args(["update", "-qq"]).status();
+            install();
+        }
+    }
+    assert!(
+        works(),
+        "this test opens report.html in headless Chromium, and /usr/bin/chromium is missing \
+         (as root the test installs it with `apt-get install chromium`; that failed or is not \
+         allowed here): install the distribution's chromium package"
+    );
+    path
+}
+
+#[test]
+fn chromium_loads_the_report_and_shows_the_numbers() {
+    let out = graded_class();
+    let browser = chromium();
+    let profile = tempfile::tempdir().unwrap();
+    let page = out.join("report.html").canonicalize().unwrap();
+    let output = Command::new("timeout")
+        .arg("120")
+        .arg(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--enable-logging=stderr",
+            "--v=0",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg("--dump-dom")
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .expect("run chromium");
+    let dom = String::from_utf8_lossy(&output.stdout);
+    let log = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "chromium failed: {log}");
+    assert!(dom.contains("</html>"), "no page: {dom}\n{log}");
+    // Nothing the policy refused (a script, a fetch), no console error.
+    for bad in ["Refused to", "Uncaught", "CONSOLE"] {
+        assert!(!log.contains(bad), "{bad:?} in chromium's log:\n{log}");
+    }
+    let e = expected(out);
+    let shown = |id: &str| {
+        let open = format!("id=\"{id}\">");
+        let at = dom
+            .find(&open)
+            .unwrap_or_else(|| panic!("no #{id} in {dom}"))
+            + open.len();
+        dom[at..dom[at..].find('<').unwrap() + at].to_string()
+    };
+    assert_eq!(shown("count").parse::<usize>().unwrap(), e.count);
+    assert_eq!(num(&shown("mean")), e.mean);
+    assert_eq!(num(&shown("median")), e.median);
+    assert_eq!(num(&shown("max")), e.max);
+    assert_eq!(
+        shown("ungraded-count").parse::<usize>().unwrap(),
+        e.ungraded
+    );
+    // The browser built the inline pictures and kept the student's name as text.
+    assert!(dom.matches("<svg").count() >= 2, "{dom}");
+    assert!(
+        !dom.contains("<img"),
+        "a student's folder name became markup"
+    );
+    assert!(dom.contains("&lt;img src=x onerror=alert(1)&gt;"));
+}
