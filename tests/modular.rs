@@ -63,6 +63,44 @@ fn the_training_cases_are_slices_of_the_shipped_digits() {
 }
 
 #[test]
+fn the_fixtures_agree_with_numpy() {
+    // scripts/derive_modular.py (numpy 2.4.6): the per-epoch training losses
+    // of two runs, and the last call's loss of two loss cases.
+    let close = |got: f64, want: f64| (got - want).abs() <= 1e-12 * want.abs();
+    for (case, want) in [
+        (
+            "small_batches",
+            &[2.2351514280314992, 2.2039042701094043, 2.1762425814386956][..],
+        ),
+        (
+            "tall_batch",
+            &[
+                2.208023987215023,
+                2.1607275694568857,
+                2.1054939654731166,
+                2.0357212861854364,
+                1.9541566375721977,
+            ][..],
+        ),
+    ] {
+        let got = numbers(&fixture(LAB, case)["expected"]["train_network"]["train_losses"]);
+        assert_eq!(got.len(), want.len(), "{case}");
+        for (g, w) in got.iter().zip(want) {
+            assert!(close(*g, *w), "{case}: {got:?}");
+        }
+    }
+    for (case, want) in [
+        ("small_batches", 1.5255853820677014),
+        ("deep_relu", 7.382088746609251),
+    ] {
+        let got = fixture(LAB, case)["expected"]["cross_entropy"]["loss"]
+            .as_f64()
+            .unwrap();
+        assert!(close(got, want), "{case}: {got}");
+    }
+}
+
+#[test]
 fn the_cases_hold_the_seeds_hard_inputs() {
     let mut short = 0;
     for case in CASES {
