@@ -133,7 +133,7 @@ fn the_cases_hold_the_seeds_hard_inputs() {
         let epochs = t["num_epochs"].as_u64().unwrap() as usize;
         let n = numbers(&t["train_y"]).len();
         let batch = t["batch_size"].as_u64().unwrap() as usize;
-        if n % batch != 0 {
+        if !n.is_multiple_of(batch) {
             short += 1;
         }
         let h = &expected["train_network"];

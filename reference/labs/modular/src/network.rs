@@ -118,6 +118,8 @@ impl GradientDescentOptimizer {
 }
 
 /// One layer of a [`MultiLayerPerceptron`].
+// A network has a handful of layers: boxing `Linear` would only add noise.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum Layer {
     Linear(Linear),

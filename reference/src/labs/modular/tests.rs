@@ -161,7 +161,7 @@ fn the_cases_hold_what_the_rubric_promises() {
         let n = t["train_y"].as_array().unwrap().len();
         let batch = t["batch_size"].as_u64().unwrap() as usize;
         assert_eq!(n, s.train.train_rows.len());
-        if n % batch != 0 {
+        if !n.is_multiple_of(batch) {
             short_last_batch += 1;
         }
         // Two calls of different batch sizes for every module.
