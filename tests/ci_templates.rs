@@ -12,7 +12,7 @@ use std::process::{Command, Output};
 use std::sync::OnceLock;
 use yaml_rust2::{Yaml, YamlLoader};
 
-const LABS: [&str; 3] = ["cs240", "mse2", "twolayernet"];
+const LABS: [&str; 4] = ["cs240", "mse2", "twolayernet", "modular"];
 const INSTALL: &str = "cargo install --locked --git https://example.org/course/grade grade \
                        --no-default-features --features student";
 

@@ -16,7 +16,13 @@ use std::path::{Path, PathBuf};
 fn as_written_root(lab: &str) -> tempfile::TempDir {
     let src = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dst = tempfile::tempdir().unwrap();
-    for top in ["reference/labs", "reference/src", "rubrics", "fixtures"] {
+    for top in [
+        "reference/labs",
+        "reference/src",
+        "reference/data",
+        "rubrics",
+        "fixtures",
+    ] {
         for entry in walkdir::WalkDir::new(src.join(top)) {
             let entry = entry.unwrap();
             let to = dst.path().join(entry.path().strip_prefix(src).unwrap());
@@ -106,6 +112,22 @@ fn twolayernet_mutants_as_written() {
             "relu_mask_missing",
             "dscores_not_divided_by_n",
             "predict_argmax_over_columns",
+        ],
+    );
+}
+
+#[test]
+fn modular_mutants_as_written() {
+    check_as_written(
+        "modular",
+        &[
+            "linear_bias_gradient_averaged",
+            "linear_keeps_first_input",
+            "linear_d_weights_transposed",
+            "sigmoid_backward_from_saved_input",
+            "relu_saves_nothing",
+            "cross_entropy_averaged_twice",
+            "optimizer_skips_bias",
         ],
     );
 }

@@ -182,6 +182,8 @@ fn the_zip_has_gradescopes_layout_and_only_this_labs_data() {
         "reference/tests",
         "reference/labs/mse2",
         "reference/labs/twolayernet",
+        "reference/labs/modular",
+        "reference/data",
         "reference/src/labs",
         "rubrics/mse2.toml",
         "fixtures/mse2",

@@ -271,7 +271,8 @@ pub fn check_handout_scores_zero(lab: &str, bound: std::time::Duration) {
 pub fn copy_of_root() -> tempfile::TempDir {
     let src = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dst = tempfile::tempdir().unwrap();
-    for top in ["reference/labs", "rubrics", "fixtures"] {
+    // reference/data: the shipped data sets, which labs' handouts link to.
+    for top in ["reference/labs", "reference/data", "rubrics", "fixtures"] {
         for entry in walkdir::WalkDir::new(src.join(top)) {
             let entry = entry.unwrap();
             let rel = entry.path().strip_prefix(src).unwrap();
