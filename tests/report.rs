@@ -415,3 +415,96 @@ fn chromium_loads_the_report_and_shows_the_numbers() {
     );
     assert!(dom.contains("&lt;img src=x onerror=alert(1)&gt;"));
 }
+
+/// A class built to bloat the side-by-side view: a file under the upload
+/// cap whose one comment line is nearly 1 MiB of `&'<` (comments cost no
+/// tokens) and its copy.
+fn hostile_class() -> &'static Path {
+    static OUT: OnceLock<PathBuf> = OnceLock::new();
+    OUT.get_or_init(|| {
+        let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-hostile");
+        let _ = fs::remove_dir_all(&root);
+        let subs = root.join("class");
+        let put = |who: &str, rel: &str, source: &str| {
+            let path = subs.join(who).join(rel);
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(path, source).unwrap();
+        };
+        let base = |name: &str| {
+            let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/similarity")
+                .join(format!("{name}.rs"));
+            fs::read_to_string(path).unwrap()
+        };
+        let ben = base("ben");
+        let big = format!("{ben}\n// {}\n", "&'<".repeat((1_040_000 - ben.len()) / 3));
+        assert!(big.len() > 1_000_000 && big.len() < 1 << 20);
+        put("big", "src/lib.rs", &big);
+        put("big_copy", "src/lib.rs", &big);
+        let out = root.join("out");
+        let output = run(grade_bin()
+            .args([
+                "batch",
+                "--lab",
+                "cs240",
+                "--jobs",
+                "2",
+                "--similar",
+                "--submissions",
+            ])
+            .arg(&subs)
+            .arg("--out")
+            .arg(&out));
+        assert!(output.status.success(), "{}", text(&output));
+        out
+    })
+}
+
+#[test]
+fn a_megabyte_comment_line_does_not_bloat_the_side_by_side_view() {
+    let out = hostile_class();
+    let bytes = fs::metadata(out.join("report.html")).unwrap().len();
+    let html = fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(bytes < 2 << 20, "report.html is {bytes} bytes");
+    let doc = roxmltree::Document::parse(html.trim_start_matches("<!DOCTYPE html>\n"))
+        .expect("report.html is well-formed");
+    // The copied pair is shown side by side.
+    let headings: Vec<String> = doc
+        .descendants()
+        .filter(|n| n.attribute("class") == Some("pair"))
+        .map(|p| {
+            p.children()
+                .find(|c| c.has_tag_name("h3"))
+                .unwrap()
+                .descendants()
+                .filter_map(|n| n.text())
+                .collect()
+        })
+        .collect();
+    assert!(
+        headings.iter().any(|h| h.contains("big and big_copy")),
+        "not shown: {headings:?}"
+    );
+    // The long line is shown cut: 300 characters ("// " and 99 `&'<`), then "…".
+    let unit = "&amp;&#39;&lt;";
+    let cut = format!("</span>// {}…</span>", unit.repeat(99));
+    let big_sides = doc
+        .descendants()
+        .filter(|n| n.attribute("class") == Some("side"))
+        .filter(|n| {
+            let who = n.descendants().find(|b| b.has_tag_name("b")).unwrap();
+            matches!(who.text(), Some("big" | "big_copy"))
+        })
+        .count();
+    assert!(big_sides >= 2, "{big_sides}");
+    assert_eq!(
+        html.matches(&cut).count(),
+        big_sides,
+        "one cut line per side"
+    );
+    assert_eq!(
+        html.matches(unit).count(),
+        big_sides * 99,
+        "nothing more of it"
+    );
+}

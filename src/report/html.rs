@@ -24,6 +24,24 @@ pub const FILE: &str = "report.html";
 /// Failures listed per test, most frequent first.
 const FAILURES_SHOWN: usize = 5;
 
+/// Characters of one line of a student's code shown side by side; the rest
+/// is cut, ending with "…" (a 1 MiB comment line costs no tokens, so it
+/// reaches the report).
+pub const LINE_CHARS: usize = 300;
+
+/// Bytes of one side of a pair, as written into the page (escaped): the
+/// lines after are counted, not shown. With 10 pairs, at most about 1.3 MiB
+/// of code, whatever the files hold.
+pub const SIDE_BYTES: usize = 64 << 10;
+
+/// `line` cut at [`LINE_CHARS`] characters, ending with "…" when cut.
+pub fn cut_line(line: &str) -> std::borrow::Cow<'_, str> {
+    match line.char_indices().nth(LINE_CHARS) {
+        Some((at, _)) => format!("{}…", &line[..at]).into(),
+        None => line.into(),
+    }
+}
+
 /// The similarity part of the report, when it was computed.
 pub struct SimilaritySection {
     /// Files compared.
@@ -373,25 +391,28 @@ fn code(h: &mut String, side: &Side) {
         return;
     }
     h.push_str("<pre>");
+    let start = h.len();
+    let mut shown = 0;
     for (k, (line, mark)) in side.lines.iter().zip(&side.marks).enumerate() {
         let class = match mark {
             Some(r) => format!("line r{} matched", r % COLOURS),
             None => "line".to_string(),
         };
-        let _ = write!(
-            h,
+        let line = format!(
             "<span class=\"{class}\"><span class=\"ln\">{}</span>{}</span>",
             k + 1,
-            escape(line)
+            escape(&cut_line(line))
         );
+        if h.len() - start + line.len() > SIDE_BYTES {
+            break;
+        }
+        h.push_str(&line);
+        shown += 1;
     }
     h.push_str("</pre>\n");
-    if side.hidden_lines > 0 {
-        let _ = writeln!(
-            h,
-            "<p class=\"muted\">{} more lines not shown.</p>",
-            side.hidden_lines
-        );
+    let hidden = side.hidden_lines + (side.lines.len() - shown);
+    if hidden > 0 {
+        let _ = writeln!(h, "<p class=\"muted\">{hidden} more lines not shown.</p>");
     }
     h.push_str("</div>\n");
 }
@@ -487,6 +508,36 @@ mod tests {
                 .count(),
             0
         );
+    }
+
+    #[test]
+    fn a_side_is_cut_per_line_and_in_all() {
+        assert_eq!(cut_line("short"), "short");
+        let long = "é".repeat(LINE_CHARS + 1);
+        let cut = cut_line(&long);
+        assert_eq!(cut.chars().count(), LINE_CHARS + 1);
+        assert!(cut.ends_with("é…"));
+        // 10,000 lines of 1,000 `<` each: 50 MB once escaped, uncut.
+        let side = Side {
+            student: "s".into(),
+            name: None,
+            file: "src/lib.rs".into(),
+            lines: vec!["<".repeat(1000); 10_000],
+            marks: vec![Some(0); 10_000],
+            hidden_lines: 7,
+            note: None,
+        };
+        let mut h = String::new();
+        code(&mut h, &side);
+        assert!(h.len() < SIDE_BYTES + 1024, "{}", h.len());
+        let shown = h.matches("class=\"ln\"").count();
+        assert!(shown > 10, "{shown}");
+        assert!(
+            h.contains(&format!("{} more lines not shown", 10_000 - shown + 7)),
+            "{}",
+            &h[h.len() - 200..]
+        );
+        assert_eq!(h.matches("…").count(), shown);
     }
 
     #[test]
