@@ -416,9 +416,11 @@ fn chromium_loads_the_report_and_shows_the_numbers() {
     assert!(dom.contains("&lt;img src=x onerror=alert(1)&gt;"));
 }
 
-/// A class built to bloat the side-by-side view: a file under the upload
-/// cap whose one comment line is nearly 1 MiB of `&'<` (comments cost no
-/// tokens) and its copy.
+/// A class built to bloat or break the side-by-side view: a file under the
+/// upload cap whose one comment line is nearly 1 MiB of `&'<` (comments
+/// cost no tokens) and its copy, a file whose strings and comments are HTML
+/// and its copy, and a file that cannot be read as Rust in a folder named
+/// as HTML (its reason quotes the path).
 fn hostile_class() -> &'static Path {
     static OUT: OnceLock<PathBuf> = OnceLock::new();
     OUT.get_or_init(|| {
@@ -441,6 +443,19 @@ fn hostile_class() -> &'static Path {
         assert!(big.len() > 1_000_000 && big.len() < 1 << 20);
         put("big", "src/lib.rs", &big);
         put("big_copy", "src/lib.rs", &big);
+        let xss = format!(
+            "{}\n/// </pre><script>alert(1)</script>\npub fn banner() -> &'static str {{\n    \
+             // <img src=x onerror=alert(1)>\n    \
+             \"</pre><script>alert(1)</script><img src=x onerror=alert(1)>\"\n}}\n",
+            base("chen")
+        );
+        put("xss", "src/lib.rs", &xss);
+        put("xss_copy", "src/lib.rs", &xss);
+        put(
+            "odd",
+            &format!("{EVIL}/src/lib.rs"),
+            "fn f() { \"never closed",
+        );
         let out = root.join("out");
         let output = run(grade_bin()
             .args([
@@ -461,14 +476,14 @@ fn hostile_class() -> &'static Path {
 }
 
 #[test]
-fn a_megabyte_comment_line_does_not_bloat_the_side_by_side_view() {
+fn hostile_code_neither_bloats_nor_acts_in_the_side_by_side_view() {
     let out = hostile_class();
     let bytes = fs::metadata(out.join("report.html")).unwrap().len();
     let html = fs::read_to_string(out.join("report.html")).unwrap();
     assert!(bytes < 2 << 20, "report.html is {bytes} bytes");
     let doc = roxmltree::Document::parse(html.trim_start_matches("<!DOCTYPE html>\n"))
         .expect("report.html is well-formed");
-    // The copied pair is shown side by side.
+    // Both copied pairs are shown side by side.
     let headings: Vec<String> = doc
         .descendants()
         .filter(|n| n.attribute("class") == Some("pair"))
@@ -481,10 +496,12 @@ fn a_megabyte_comment_line_does_not_bloat_the_side_by_side_view() {
                 .collect()
         })
         .collect();
-    assert!(
-        headings.iter().any(|h| h.contains("big and big_copy")),
-        "not shown: {headings:?}"
-    );
+    for pair in ["big and big_copy", "xss and xss_copy"] {
+        assert!(
+            headings.iter().any(|h| h.contains(pair)),
+            "{pair} not shown: {headings:?}"
+        );
+    }
     // The long line is shown cut: 300 characters ("// " and 99 `&'<`), then "…".
     let unit = "&amp;&#39;&lt;";
     let cut = format!("</span>// {}…</span>", unit.repeat(99));
@@ -506,5 +523,28 @@ fn a_megabyte_comment_line_does_not_bloat_the_side_by_side_view() {
         html.matches(unit).count(),
         big_sides * 99,
         "nothing more of it"
+    );
+    // Students' markup is text: in code, in a path, in a skipped file's reason.
+    for bad in ["<script", "<img", "</pre><", "onerror=alert(1)>"] {
+        assert!(!html.contains(bad), "{bad:?} in report.html");
+    }
+    assert!(html.contains(
+        "&lt;/pre&gt;&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;"
+    ));
+    assert!(html.contains("// &lt;img src=x onerror=alert(1)&gt;"));
+    let skipped = doc
+        .descendants()
+        .find(|n| n.attribute("id") == Some("skipped"))
+        .expect("the skipped table");
+    let skipped: String = skipped.descendants().filter_map(|n| n.text()).collect();
+    assert!(
+        skipped.contains(&format!("{EVIL}/src/lib.rs cannot be read as Rust")),
+        "{skipped}"
+    );
+    assert_eq!(
+        doc.descendants()
+            .filter(|n| n.has_tag_name("script") || n.has_tag_name("img"))
+            .count(),
+        0
     );
 }
