@@ -548,3 +548,43 @@ fn hostile_code_neither_bloats_nor_acts_in_the_side_by_side_view() {
         0
     );
 }
+
+#[test]
+fn a_failed_comparison_still_writes_the_report_with_a_note() {
+    let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-compare-fails");
+    let _ = fs::remove_dir_all(&root);
+    let subs = root.join("class");
+    let ben = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/similarity/ben.rs");
+    fs::create_dir_all(subs.join("ben/src")).unwrap();
+    fs::copy(ben, subs.join("ben/src/lib.rs")).unwrap();
+    // similarity.csv cannot be written where a folder stands.
+    let out = root.join("out");
+    fs::create_dir_all(out.join("similarity.csv")).unwrap();
+    let output = run(grade_bin()
+        .args(["batch", "--lab", "cs240", "--similar", "--submissions"])
+        .arg(&subs)
+        .arg("--out")
+        .arg(&out));
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(
+            "comparing the class failed; report.html is written without the similar pairs"
+        ),
+        "{}",
+        text(&output)
+    );
+    let html = fs::read_to_string(out.join("report.html")).expect("report.html written");
+    let doc = roxmltree::Document::parse(html.trim_start_matches("<!DOCTYPE html>\n")).unwrap();
+    let note: String = doc
+        .descendants()
+        .find(|n| n.attribute("id") == Some("similarity-failed"))
+        .expect("the note")
+        .descendants()
+        .filter_map(|n| n.text())
+        .collect();
+    assert!(note.contains("similarity.csv"), "{note}");
+    assert!(!html.contains("class=\"pair\""));
+    // The grades are all there.
+    assert!(html.contains("<span id=\"count\">1</span>"), "{html}");
+}

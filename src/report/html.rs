@@ -42,6 +42,16 @@ pub fn cut_line(line: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// What the report says about similarity.
+#[derive(Clone, Copy)]
+pub enum Similarity<'a> {
+    /// Not asked for (`--similar` not given).
+    NotAsked,
+    /// Asked for, but comparing the class failed: why, in one line.
+    Failed(&'a str),
+    Computed(&'a SimilaritySection),
+}
+
 /// The similarity part of the report, when it was computed.
 pub struct SimilaritySection {
     /// Files compared.
@@ -113,7 +123,7 @@ td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}\
 const COLOURS: usize = 6;
 
 /// The whole report.
-pub fn render(rows: &[Row], title: &str, similarity: Option<&SimilaritySection>) -> String {
+pub fn render(rows: &[Row], title: &str, similarity: Similarity) -> String {
     let stats = Stats::of(rows);
     let mut h = String::new();
     let _ = write!(
@@ -320,14 +330,25 @@ fn percent(x: f64) -> String {
     format!("{:.0}%", 100.0 * x)
 }
 
-fn similar(h: &mut String, section: Option<&SimilaritySection>) {
+fn similar(h: &mut String, section: Similarity) {
     h.push_str("<section id=\"similarity\">\n<h2>Similar pairs</h2>\n");
-    let Some(s) = section else {
-        h.push_str(
-            "<p>Similarity was not computed. Run <code>grade batch --similar</code> \
-             (or <code>grade similar</code>) to compare the class's files.</p>\n</section>\n",
-        );
-        return;
+    let s = match section {
+        Similarity::Computed(s) => s,
+        Similarity::NotAsked => {
+            h.push_str(
+                "<p>Similarity was not computed. Run <code>grade batch --similar</code> \
+                 (or <code>grade similar</code>) to compare the class's files.</p>\n</section>\n",
+            );
+            return;
+        }
+        Similarity::Failed(why) => {
+            let _ = writeln!(
+                h,
+                "<p id=\"similarity-failed\">Comparing the class failed, so no pairs are shown: {}</p>\n</section>",
+                escape(why)
+            );
+            return;
+        }
     };
     let _ = writeln!(
         h,
@@ -452,12 +473,7 @@ fn every_student(h: &mut String, rows: &[Row]) {
 }
 
 /// Writes `out/report.html` (temp and rename, never through a link).
-pub fn write(
-    out: &Path,
-    rows: &[Row],
-    title: &str,
-    similarity: Option<&SimilaritySection>,
-) -> Result<()> {
+pub fn write(out: &Path, rows: &[Row], title: &str, similarity: Similarity) -> Result<()> {
     crate::report::safe_write::write(&out.join(FILE), render(rows, title, similarity).as_bytes())
 }
 
@@ -488,11 +504,17 @@ mod tests {
             name: Some("\"><svg onload=x>".into()),
             results: r,
         }];
-        let html = render(&rows, "Lab & <co>", None);
-        for bad in ["<script", "<svg onload", "<b>", "<½>"] {
+        let html = render(&rows, "Lab & <co>", Similarity::Failed("<i>x</i>"));
+        for bad in ["<script", "<svg onload", "<b>", "<½>", "<i>"] {
             assert!(!html.contains(bad), "{bad} in {html}");
         }
         assert!(html.contains("m_1: use &lt;½&gt;"), "{html}");
+        assert!(
+            html.contains(
+                "Comparing the class failed, so no pairs are shown: &lt;i&gt;x&lt;/i&gt;"
+            ),
+            "{html}"
+        );
         assert!(
             !html.contains("http:") && !html.contains("https:"),
             "nothing leaves the file: {html}"
