@@ -270,12 +270,28 @@ fn disguised_copies_rank_above_every_independent_pair_and_the_handout_counts_for
     let solution = solution_source("cs240");
     let copies: Vec<&str> = disguised(&solution).iter().map(|(w, _)| *w).collect();
     let originals: Vec<&str> = std::iter::once("orig").chain(INDEPENDENT).collect();
+    // Every pair but those among the original and its copies: independent
+    // solutions with each other, with the original and with every copy,
+    // and the handout-only students with everyone.
+    let copied: Vec<&str> = std::iter::once("orig")
+        .chain(copies.iter().copied())
+        .collect();
+    let everyone: Vec<&str> = copied
+        .iter()
+        .copied()
+        .chain(INDEPENDENT)
+        .chain(["hana", "hugo"])
+        .collect();
     let mut independent_pairs = Vec::new();
-    for (i, a) in originals.iter().enumerate() {
-        for b in &originals[i + 1..] {
-            independent_pairs.push((*a, *b, score_of(&scores, a, b)));
+    for (i, a) in everyone.iter().enumerate() {
+        for b in &everyone[i + 1..] {
+            if !(copied.contains(a) && copied.contains(b)) {
+                independent_pairs.push((*a, *b, score_of(&scores, a, b)));
+            }
         }
     }
+    // 5 copied files × 5 others, and the 5 others among themselves.
+    assert_eq!(independent_pairs.len(), 5 * 5 + 10, "{independent_pairs:?}");
     let highest_independent = independent_pairs.iter().map(|p| p.2).fold(0.0, f64::max);
     let mut report = format!("independent pairs: {independent_pairs:?}\n");
     for copy in &copies {
@@ -383,7 +399,12 @@ fn a_gradescope_export_is_read_and_names_stay_inert_in_the_csv() {
     let solution = solution_source("cs240");
     put(&export, "submission_1", &solution);
     put(&export, "submission_2", &rename(&solution));
-    put(&export, "-3+4", &independent("ben"));
+    let ben = independent("ben");
+    put(&export, "-3+4", &ben);
+    // Part of -3+4's file, so that its id is in a row (scoring below the
+    // whole copy above).
+    let blocks = blocks(&ben);
+    put(&export, "+5", &blocks[..blocks.len() * 2 / 3].join("\n\n"));
     fs::write(
         export.join("submission_metadata.yml"),
         "submission_1:\n  :submitters:\n  - :name: \"=HYPERLINK(\\\"http://e.com\\\",\\\"x\\\")\"\n\
@@ -402,6 +423,12 @@ fn a_gradescope_export_is_read_and_names_stay_inert_in_the_csv() {
     );
     assert_eq!(top["name_a"], "'=HYPERLINK(\"http://e.com\",\"x\")");
     assert_eq!(top["name_b"], "'@SUM(A1)");
+    assert!(
+        table
+            .iter()
+            .any(|r| r["student_a"] == "'+5" && r["student_b"] == "'-3+4"),
+        "the ids that look like formulas are in a row: {csv_text}"
+    );
     for row in &table {
         for cell in row.values() {
             assert!(
