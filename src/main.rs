@@ -510,6 +510,22 @@ fn compare_class(
         start.elapsed().as_secs_f64(),
         out.join(grade::similarity::report::CSV_FILE).display()
     );
+    println!(
+        "{} fingerprints ignored as the class's common code (each in more than {} files: \
+         --common-share {share} of the class, and at least {})",
+        class.index.common.len(),
+        class.index.limit,
+        grade::similarity::index::MIN_COMMON_FILES
+    );
+    let max_rows = grade::similarity::report::MAX_ROWS;
+    if class.index.pairs.len() > max_rows {
+        eprintln!(
+            "grade: similarity.csv holds the {max_rows} highest-scoring of {} pairs; the other {} \
+             score lower and are not listed",
+            class.index.pairs.len(),
+            class.index.pairs.len() - max_rows
+        );
+    }
     if let Some(p) = class.index.pairs.first() {
         println!(
             "most similar: {} and {} (score {:.2})",

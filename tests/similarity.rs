@@ -447,3 +447,61 @@ fn a_gradescope_export_is_read_and_names_stay_inert_in_the_csv() {
         .arg(work.path().join("out2")));
     assert_eq!(output.status.code(), Some(2), "{}", text(&output));
 }
+
+#[test]
+fn what_is_dropped_is_said() {
+    let work = tempfile::tempdir().unwrap();
+    let solution = solution_source("cs240");
+    // 12 identical files: with the default share every fingerprint is in
+    // more than 10 of them, so all are the class's common code.
+    let common = work.path().join("common");
+    for k in 0..12 {
+        put(&common, &format!("s{k:02}"), &solution);
+    }
+    let stdout = similar(&common, &work.path().join("out-common"));
+    let ignored: usize = stdout
+        .lines()
+        .find_map(|l| l.split_once(" fingerprints ignored as the class's common code"))
+        .unwrap_or_else(|| panic!("{stdout}"))
+        .0
+        .parse()
+        .unwrap();
+    assert!(ignored > 100, "{stdout}");
+    assert!(stdout.contains("in more than 10 files"), "{stdout}");
+    assert!(stdout.contains(" 0 pairs share code"), "{stdout}");
+    // 150 identical files counted as code of their own (--common-share 1):
+    // 11,175 pairs, more than similarity.csv holds.
+    let many = work.path().join("many");
+    for k in 0..150 {
+        put(&many, &format!("s{k:03}"), &solution);
+    }
+    let out = work.path().join("out-many");
+    let output = run(grade_bin()
+        .args([
+            "similar",
+            "--lab",
+            "cs240",
+            "--common-share",
+            "1",
+            "--submissions",
+        ])
+        .arg(&many)
+        .arg("--out")
+        .arg(&out));
+    assert!(output.status.success(), "{}", text(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("0 fingerprints ignored"),
+        "{}",
+        text(&output)
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(
+            "similarity.csv holds the 10000 highest-scoring of 11175 pairs; the other 1175"
+        ),
+        "{}",
+        text(&output)
+    );
+    assert_eq!(rows(&out.join("similarity.csv")).len(), 10_000);
+}

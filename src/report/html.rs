@@ -355,8 +355,8 @@ fn similar(h: &mut String, section: Similarity) {
         "<p>{} files compared; {} pairs share code that neither the handout nor more than {} \
          files hold. Scores are shared fingerprints over the pair's mean count (0 to 1); each \
          side's share is the part of its own file found in the other. Matching lines share a \
-         colour: one colour per function of the first file. A high score is a reason to look, \
-         not a verdict.</p>",
+         colour, given to each function of the first file in turn from {COLOURS}, which then \
+         repeat: one colour on both sides may be two functions. A high score is a reason to look, not a verdict.</p>",
         s.compared, s.pairs_found, s.common_limit
     );
     if !s.skipped.is_empty() {
