@@ -393,20 +393,46 @@ fn batch(
         grade::report::gradebook::note_in_summary(out, &note)?;
     }
     #[cfg(not(feature = "student"))]
-    {
-        let section = match similar_share {
-            Some(share) => {
+    let similarity_failed = {
+        use grade::report::html::Similarity;
+        // A comparison that fails (or panics) costs the report its similar
+        // pairs, not the report: it is written with a note, and the error
+        // is returned after the batch's summary.
+        let compared = similar_share.map(|share| {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 let class = compare_class(&grader.lab, &students, out, share)?;
-                Some(grade::similarity::report::section(
+                Ok(grade::similarity::report::section(
                     &class,
                     &grade::similarity::student_file_name(&grader.lab),
                     REPORT_PAIRS,
                 ))
+            }))
+            .unwrap_or_else(|panic| {
+                Err(anyhow::anyhow!(
+                    "the comparison stopped on an internal error: {}",
+                    grade::similarity::panic_message(&panic)
+                ))
+            })
+        });
+        let failed = match &compared {
+            Some(Err(e)) => {
+                let why = grade::report::untrusted::inert(&format!("{e:#}"));
+                eprintln!(
+                    "grade: comparing the class failed; report.html is written without \
+                     the similar pairs: {why}"
+                );
+                Some(why)
             }
-            None => None,
+            _ => None,
         };
-        grade::report::html::write(out, &rows, &grader.lab.spec.title, section.as_ref())?;
-    }
+        let similarity = match (&compared, &failed) {
+            (Some(Ok(section)), _) => Similarity::Computed(section),
+            (_, Some(why)) => Similarity::Failed(why),
+            _ => Similarity::NotAsked,
+        };
+        grade::report::html::write(out, &rows, &grader.lab.spec.title, similarity)?;
+        compared.and_then(Result::err)
+    };
     #[cfg(feature = "student")]
     let _ = similar_share;
     println!(
@@ -417,6 +443,12 @@ fn batch(
         start.elapsed().as_secs_f64(),
         out.join("gradebook.csv").display()
     );
+    #[cfg(not(feature = "student"))]
+    if let Some(e) = similarity_failed {
+        return Err(e.context(
+            "comparing the class failed (report.html was written without the similar pairs)",
+        ));
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -425,7 +457,12 @@ fn merge(out: &Path, shards: &[PathBuf]) -> Result<ExitCode> {
     let rows = grade::report::gradebook::collect(&dirs)?;
     grade::report::gradebook::write_all(&rows, out, "Gradebook")?;
     #[cfg(not(feature = "student"))]
-    grade::report::html::write(out, &rows, "Gradebook", None)?;
+    grade::report::html::write(
+        out,
+        &rows,
+        "Gradebook",
+        grade::report::html::Similarity::NotAsked,
+    )?;
     println!(
         "{} students merged into {}",
         rows.len(),
@@ -473,6 +510,22 @@ fn compare_class(
         start.elapsed().as_secs_f64(),
         out.join(grade::similarity::report::CSV_FILE).display()
     );
+    println!(
+        "{} fingerprints ignored as the class's common code (each in more than {} files: \
+         --common-share {share} of the class, and at least {})",
+        class.index.common.len(),
+        class.index.limit,
+        grade::similarity::index::MIN_COMMON_FILES
+    );
+    let max_rows = grade::similarity::report::MAX_ROWS;
+    if class.index.pairs.len() > max_rows {
+        eprintln!(
+            "grade: similarity.csv holds the {max_rows} highest-scoring of {} pairs; the other {} \
+             score lower and are not listed",
+            class.index.pairs.len(),
+            class.index.pairs.len() - max_rows
+        );
+    }
     if let Some(p) = class.index.pairs.first() {
         println!(
             "most similar: {} and {} (score {:.2})",

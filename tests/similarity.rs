@@ -270,12 +270,28 @@ fn disguised_copies_rank_above_every_independent_pair_and_the_handout_counts_for
     let solution = solution_source("cs240");
     let copies: Vec<&str> = disguised(&solution).iter().map(|(w, _)| *w).collect();
     let originals: Vec<&str> = std::iter::once("orig").chain(INDEPENDENT).collect();
+    // Every pair but those among the original and its copies: independent
+    // solutions with each other, with the original and with every copy,
+    // and the handout-only students with everyone.
+    let copied: Vec<&str> = std::iter::once("orig")
+        .chain(copies.iter().copied())
+        .collect();
+    let everyone: Vec<&str> = copied
+        .iter()
+        .copied()
+        .chain(INDEPENDENT)
+        .chain(["hana", "hugo"])
+        .collect();
     let mut independent_pairs = Vec::new();
-    for (i, a) in originals.iter().enumerate() {
-        for b in &originals[i + 1..] {
-            independent_pairs.push((*a, *b, score_of(&scores, a, b)));
+    for (i, a) in everyone.iter().enumerate() {
+        for b in &everyone[i + 1..] {
+            if !(copied.contains(a) && copied.contains(b)) {
+                independent_pairs.push((*a, *b, score_of(&scores, a, b)));
+            }
         }
     }
+    // 5 copied files × 5 others, and the 5 others among themselves.
+    assert_eq!(independent_pairs.len(), 5 * 5 + 10, "{independent_pairs:?}");
     let highest_independent = independent_pairs.iter().map(|p| p.2).fold(0.0, f64::max);
     let mut report = format!("independent pairs: {independent_pairs:?}\n");
     for copy in &copies {
@@ -383,7 +399,12 @@ fn a_gradescope_export_is_read_and_names_stay_inert_in_the_csv() {
     let solution = solution_source("cs240");
     put(&export, "submission_1", &solution);
     put(&export, "submission_2", &rename(&solution));
-    put(&export, "-3+4", &independent("ben"));
+    let ben = independent("ben");
+    put(&export, "-3+4", &ben);
+    // Part of -3+4's file, so that its id is in a row (scoring below the
+    // whole copy above).
+    let blocks = blocks(&ben);
+    put(&export, "+5", &blocks[..blocks.len() * 2 / 3].join("\n\n"));
     fs::write(
         export.join("submission_metadata.yml"),
         "submission_1:\n  :submitters:\n  - :name: \"=HYPERLINK(\\\"http://e.com\\\",\\\"x\\\")\"\n\
@@ -402,6 +423,12 @@ fn a_gradescope_export_is_read_and_names_stay_inert_in_the_csv() {
     );
     assert_eq!(top["name_a"], "'=HYPERLINK(\"http://e.com\",\"x\")");
     assert_eq!(top["name_b"], "'@SUM(A1)");
+    assert!(
+        table
+            .iter()
+            .any(|r| r["student_a"] == "'+5" && r["student_b"] == "'-3+4"),
+        "the ids that look like formulas are in a row: {csv_text}"
+    );
     for row in &table {
         for cell in row.values() {
             assert!(
@@ -419,4 +446,62 @@ fn a_gradescope_export_is_read_and_names_stay_inert_in_the_csv() {
         .arg("--out")
         .arg(work.path().join("out2")));
     assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+}
+
+#[test]
+fn what_is_dropped_is_said() {
+    let work = tempfile::tempdir().unwrap();
+    let solution = solution_source("cs240");
+    // 12 identical files: with the default share every fingerprint is in
+    // more than 10 of them, so all are the class's common code.
+    let common = work.path().join("common");
+    for k in 0..12 {
+        put(&common, &format!("s{k:02}"), &solution);
+    }
+    let stdout = similar(&common, &work.path().join("out-common"));
+    let ignored: usize = stdout
+        .lines()
+        .find_map(|l| l.split_once(" fingerprints ignored as the class's common code"))
+        .unwrap_or_else(|| panic!("{stdout}"))
+        .0
+        .parse()
+        .unwrap();
+    assert!(ignored > 100, "{stdout}");
+    assert!(stdout.contains("in more than 10 files"), "{stdout}");
+    assert!(stdout.contains(" 0 pairs share code"), "{stdout}");
+    // 150 identical files counted as code of their own (--common-share 1):
+    // 11,175 pairs, more than similarity.csv holds.
+    let many = work.path().join("many");
+    for k in 0..150 {
+        put(&many, &format!("s{k:03}"), &solution);
+    }
+    let out = work.path().join("out-many");
+    let output = run(grade_bin()
+        .args([
+            "similar",
+            "--lab",
+            "cs240",
+            "--common-share",
+            "1",
+            "--submissions",
+        ])
+        .arg(&many)
+        .arg("--out")
+        .arg(&out));
+    assert!(output.status.success(), "{}", text(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("0 fingerprints ignored"),
+        "{}",
+        text(&output)
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(
+            "similarity.csv holds the 10000 highest-scoring of 11175 pairs; the other 1175"
+        ),
+        "{}",
+        text(&output)
+    );
+    assert_eq!(rows(&out.join("similarity.csv")).len(), 10_000);
 }

@@ -24,6 +24,34 @@ pub const FILE: &str = "report.html";
 /// Failures listed per test, most frequent first.
 const FAILURES_SHOWN: usize = 5;
 
+/// Characters of one line of a student's code shown side by side; the rest
+/// is cut, ending with "…" (a 1 MiB comment line costs no tokens, so it
+/// reaches the report).
+pub const LINE_CHARS: usize = 300;
+
+/// Bytes of one side of a pair, as written into the page (escaped): the
+/// lines after are counted, not shown. With 10 pairs, at most about 1.3 MiB
+/// of code, whatever the files hold.
+pub const SIDE_BYTES: usize = 64 << 10;
+
+/// `line` cut at [`LINE_CHARS`] characters, ending with "…" when cut.
+pub fn cut_line(line: &str) -> std::borrow::Cow<'_, str> {
+    match line.char_indices().nth(LINE_CHARS) {
+        Some((at, _)) => format!("{}…", &line[..at]).into(),
+        None => line.into(),
+    }
+}
+
+/// What the report says about similarity.
+#[derive(Clone, Copy)]
+pub enum Similarity<'a> {
+    /// Not asked for (`--similar` not given).
+    NotAsked,
+    /// Asked for, but comparing the class failed: why, in one line.
+    Failed(&'a str),
+    Computed(&'a SimilaritySection),
+}
+
 /// The similarity part of the report, when it was computed.
 pub struct SimilaritySection {
     /// Files compared.
@@ -95,7 +123,7 @@ td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}\
 const COLOURS: usize = 6;
 
 /// The whole report.
-pub fn render(rows: &[Row], title: &str, similarity: Option<&SimilaritySection>) -> String {
+pub fn render(rows: &[Row], title: &str, similarity: Similarity) -> String {
     let stats = Stats::of(rows);
     let mut h = String::new();
     let _ = write!(
@@ -302,22 +330,33 @@ fn percent(x: f64) -> String {
     format!("{:.0}%", 100.0 * x)
 }
 
-fn similar(h: &mut String, section: Option<&SimilaritySection>) {
+fn similar(h: &mut String, section: Similarity) {
     h.push_str("<section id=\"similarity\">\n<h2>Similar pairs</h2>\n");
-    let Some(s) = section else {
-        h.push_str(
-            "<p>Similarity was not computed. Run <code>grade batch --similar</code> \
-             (or <code>grade similar</code>) to compare the class's files.</p>\n</section>\n",
-        );
-        return;
+    let s = match section {
+        Similarity::Computed(s) => s,
+        Similarity::NotAsked => {
+            h.push_str(
+                "<p>Similarity was not computed. Run <code>grade batch --similar</code> \
+                 (or <code>grade similar</code>) to compare the class's files.</p>\n</section>\n",
+            );
+            return;
+        }
+        Similarity::Failed(why) => {
+            let _ = writeln!(
+                h,
+                "<p id=\"similarity-failed\">Comparing the class failed, so no pairs are shown: {}</p>\n</section>",
+                escape(why)
+            );
+            return;
+        }
     };
     let _ = writeln!(
         h,
         "<p>{} files compared; {} pairs share code that neither the handout nor more than {} \
          files hold. Scores are shared fingerprints over the pair's mean count (0 to 1); each \
          side's share is the part of its own file found in the other. Matching lines share a \
-         colour: one colour per function of the first file. A high score is a reason to look, \
-         not a verdict.</p>",
+         colour, given to each function of the first file in turn from {COLOURS}, which then \
+         repeat: one colour on both sides may be two functions. A high score is a reason to look, not a verdict.</p>",
         s.compared, s.pairs_found, s.common_limit
     );
     if !s.skipped.is_empty() {
@@ -373,25 +412,28 @@ fn code(h: &mut String, side: &Side) {
         return;
     }
     h.push_str("<pre>");
+    let start = h.len();
+    let mut shown = 0;
     for (k, (line, mark)) in side.lines.iter().zip(&side.marks).enumerate() {
         let class = match mark {
             Some(r) => format!("line r{} matched", r % COLOURS),
             None => "line".to_string(),
         };
-        let _ = write!(
-            h,
+        let line = format!(
             "<span class=\"{class}\"><span class=\"ln\">{}</span>{}</span>",
             k + 1,
-            escape(line)
+            escape(&cut_line(line))
         );
+        if h.len() - start + line.len() > SIDE_BYTES {
+            break;
+        }
+        h.push_str(&line);
+        shown += 1;
     }
     h.push_str("</pre>\n");
-    if side.hidden_lines > 0 {
-        let _ = writeln!(
-            h,
-            "<p class=\"muted\">{} more lines not shown.</p>",
-            side.hidden_lines
-        );
+    let hidden = side.hidden_lines + (side.lines.len() - shown);
+    if hidden > 0 {
+        let _ = writeln!(h, "<p class=\"muted\">{hidden} more lines not shown.</p>");
     }
     h.push_str("</div>\n");
 }
@@ -431,12 +473,7 @@ fn every_student(h: &mut String, rows: &[Row]) {
 }
 
 /// Writes `out/report.html` (temp and rename, never through a link).
-pub fn write(
-    out: &Path,
-    rows: &[Row],
-    title: &str,
-    similarity: Option<&SimilaritySection>,
-) -> Result<()> {
+pub fn write(out: &Path, rows: &[Row], title: &str, similarity: Similarity) -> Result<()> {
     crate::report::safe_write::write(&out.join(FILE), render(rows, title, similarity).as_bytes())
 }
 
@@ -467,11 +504,17 @@ mod tests {
             name: Some("\"><svg onload=x>".into()),
             results: r,
         }];
-        let html = render(&rows, "Lab & <co>", None);
-        for bad in ["<script", "<svg onload", "<b>", "<½>"] {
+        let html = render(&rows, "Lab & <co>", Similarity::Failed("<i>x</i>"));
+        for bad in ["<script", "<svg onload", "<b>", "<½>", "<i>"] {
             assert!(!html.contains(bad), "{bad} in {html}");
         }
         assert!(html.contains("m_1: use &lt;½&gt;"), "{html}");
+        assert!(
+            html.contains(
+                "Comparing the class failed, so no pairs are shown: &lt;i&gt;x&lt;/i&gt;"
+            ),
+            "{html}"
+        );
         assert!(
             !html.contains("http:") && !html.contains("https:"),
             "nothing leaves the file: {html}"
@@ -487,6 +530,36 @@ mod tests {
                 .count(),
             0
         );
+    }
+
+    #[test]
+    fn a_side_is_cut_per_line_and_in_all() {
+        assert_eq!(cut_line("short"), "short");
+        let long = "é".repeat(LINE_CHARS + 1);
+        let cut = cut_line(&long);
+        assert_eq!(cut.chars().count(), LINE_CHARS + 1);
+        assert!(cut.ends_with("é…"));
+        // 10,000 lines of 1,000 `<` each: 50 MB once escaped, uncut.
+        let side = Side {
+            student: "s".into(),
+            name: None,
+            file: "src/lib.rs".into(),
+            lines: vec!["<".repeat(1000); 10_000],
+            marks: vec![Some(0); 10_000],
+            hidden_lines: 7,
+            note: None,
+        };
+        let mut h = String::new();
+        code(&mut h, &side);
+        assert!(h.len() < SIDE_BYTES + 1024, "{}", h.len());
+        let shown = h.matches("class=\"ln\"").count();
+        assert!(shown > 10, "{shown}");
+        assert!(
+            h.contains(&format!("{} more lines not shown", 10_000 - shown + 7)),
+            "{}",
+            &h[h.len() - 200..]
+        );
+        assert_eq!(h.matches("…").count(), shown);
     }
 
     #[test]

@@ -110,9 +110,42 @@ pub fn compare(students: &[Student], lab: &Lab, common_share: f64) -> Result<Cla
 
 type Read = Result<(String, Vec<Fingerprint>), String>;
 
+/// What a caught panic said, in one line.
+pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    let text = panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("no message");
+    crate::report::untrusted::clean(text.lines().next().unwrap_or_default())
+}
+
+/// `read()`, with a panic (a bug the file found in the lexer or the
+/// grader) turned into the file's reason for being skipped: one hostile
+/// file cannot stop the class's comparison.
+fn read_caught(read: impl FnOnce() -> Read) -> Read {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)).unwrap_or_else(|panic| {
+        // The lexer's per-thread span table may hold the file's text.
+        proc_macro2::extra::invalidate_current_thread_spans();
+        Err(format!(
+            "could not be compared: the grader failed on it ({}); please report this file",
+            panic_message(panic.as_ref())
+        ))
+    })
+}
+
 /// Every student's file read and fingerprinted, in order, on as many
 /// threads as there are cores.
 fn read_all(students: &[Student], file_name: &str) -> Vec<Read> {
+    read_all_with(students, file_name, read_one)
+}
+
+/// [`read_all`] with its reader given.
+fn read_all_with(
+    students: &[Student],
+    file_name: &str,
+    read: impl Fn(&Path, &str) -> Read + Sync,
+) -> Vec<Read> {
     let slots: Vec<Mutex<Option<Read>>> = students.iter().map(|_| Mutex::new(None)).collect();
     let next = Mutex::new(0usize);
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -127,7 +160,7 @@ fn read_all(students: &[Student], file_name: &str) -> Vec<Read> {
                 let Some(student) = students.get(k) else {
                     break;
                 };
-                let read = read_one(&student.upload, file_name);
+                let read = read_caught(|| read(&student.upload, file_name));
                 *slots[k].lock().expect("slot") = Some(read);
             });
         }
@@ -146,4 +179,41 @@ fn read_one(upload: &Path, file_name: &str) -> Read {
     let file = submission::find(upload, file_name)?;
     let tokens = tokenize::tokenize(&file.source).map_err(|e| format!("{} {e}", file.found_at))?;
     Ok((file.found_at, fingerprint::fingerprints(&tokens)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_the_reader_panics_on_is_skipped_and_the_others_are_read() {
+        let students: Vec<Student> = (0..5)
+            .map(|k| Student {
+                id: format!("s{k}"),
+                name: None,
+                upload: format!("/nowhere/s{k}").into(),
+            })
+            .collect();
+        let read = read_all_with(&students, "lib.rs", |upload, _| {
+            if upload.ends_with("s2") {
+                panic!("index out of bounds\nsecond line");
+            }
+            Ok((upload.display().to_string(), Vec::new()))
+        });
+        assert_eq!(read.len(), 5);
+        for (k, r) in read.iter().enumerate() {
+            match r {
+                Ok((at, _)) => assert_eq!(at, &format!("/nowhere/s{k}")),
+                Err(why) => {
+                    assert_eq!(k, 2);
+                    assert_eq!(
+                        why,
+                        "could not be compared: the grader failed on it (index out of bounds); \
+                         please report this file"
+                    );
+                }
+            }
+        }
+        assert_eq!(read.iter().filter(|r| r.is_err()).count(), 1);
+    }
 }

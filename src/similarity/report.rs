@@ -5,7 +5,7 @@
 use super::{Class, File};
 use crate::grading::submission;
 use crate::report::gradebook::inert_cell;
-use crate::report::html::{PairView, Side, SimilaritySection};
+use crate::report::html::{cut_line, PairView, Side, SimilaritySection, SIDE_BYTES};
 use anyhow::Result;
 use std::collections::HashMap;
 use std::path::Path;
@@ -16,7 +16,8 @@ pub const SKIPPED_FILE: &str = "similarity-skipped.csv";
 /// similarity.csv holds at most this many pairs (the highest).
 pub const MAX_ROWS: usize = 10_000;
 
-/// Lines of each file shown side by side in the report.
+/// Lines of each file shown side by side in the report (at most; also at
+/// most [`SIDE_BYTES`], each line cut at [`crate::report::html::LINE_CHARS`]).
 pub const SHOWN_LINES: usize = 600;
 
 fn ratio(x: f64) -> String {
@@ -84,7 +85,9 @@ pub fn write(class: &Class, out: &Path) -> Result<()> {
 /// The lines of each file of pair `(a, b)` that the pair's shared
 /// fingerprints cover, each with a region: the item of `a` the fingerprint
 /// lies in, numbered in `a`'s order, so a function moved in `b` shows in the
-/// same colour on both sides.
+/// same colour on both sides. Only the lines that can be shown (the first
+/// [`SHOWN_LINES`]) are marked, so a k-gram spanning a million blank lines
+/// costs no more than one spanning a screen.
 pub fn regions(class: &Class, a: usize, b: usize) -> (HashMap<u32, usize>, HashMap<u32, usize>) {
     let kept_b = &class.index.kept[b];
     let shared =
@@ -100,14 +103,14 @@ pub fn regions(class: &Class, a: usize, b: usize) -> (HashMap<u32, usize>, HashM
         let next = region_of_unit.len();
         let region = *region_of_unit.entry(f.unit).or_insert(next);
         region_of_hash.entry(f.hash).or_insert(region);
-        for line in f.first_line..=f.last_line {
+        for line in f.first_line..=f.last_line.min(SHOWN_LINES as u32) {
             lines_a.entry(line).or_insert(region);
         }
     }
     let mut lines_b = HashMap::new();
     for f in &class.files[b].fingerprints {
         if let Some(&region) = region_of_hash.get(&f.hash) {
-            for line in f.first_line..=f.last_line {
+            for line in f.first_line..=f.last_line.min(SHOWN_LINES as u32) {
                 lines_b.entry(line).or_insert(region);
             }
         }
@@ -116,18 +119,27 @@ pub fn regions(class: &Class, a: usize, b: usize) -> (HashMap<u32, usize>, HashM
 }
 
 /// One side of a pair for the report: the file read again (on the grader's
-/// terms), its first [`SHOWN_LINES`] lines, and their regions.
+/// terms), its first [`SHOWN_LINES`] lines (each cut at
+/// [`crate::report::html::LINE_CHARS`] characters, at most [`SIDE_BYTES`] in
+/// all), and their regions.
 fn side(file: &File, file_name: &str, marks: &HashMap<u32, usize>) -> Side {
     let student = &file.student;
-    let (lines, note) = match submission::find(&student.upload, file_name) {
-        Ok(found) => (
-            found.source.lines().map(str::to_string).collect::<Vec<_>>(),
-            None,
-        ),
-        Err(e) => (Vec::new(), Some(format!("cannot be shown: {e}"))),
+    let (source, note) = match submission::find(&student.upload, file_name) {
+        Ok(found) => (found.source, None),
+        Err(e) => (String::new(), Some(format!("cannot be shown: {e}"))),
     };
-    let hidden = lines.len().saturating_sub(SHOWN_LINES);
-    let lines: Vec<String> = lines.into_iter().take(SHOWN_LINES).collect();
+    let mut lines = Vec::new();
+    let mut bytes = 0;
+    let mut hidden = 0;
+    for line in source.lines() {
+        let line = cut_line(line);
+        if hidden > 0 || lines.len() >= SHOWN_LINES || bytes + line.len() > SIDE_BYTES {
+            hidden += 1;
+            continue;
+        }
+        bytes += line.len();
+        lines.push(line.into_owned());
+    }
     let marks = (1..=lines.len() as u32)
         .map(|l| marks.get(&l).copied())
         .collect();
