@@ -50,9 +50,7 @@ fn as_written_root(lab: &str) -> tempfile::TempDir {
 /// Grades `source` under `root`.
 fn grade_with_root(lab: &str, source: &str, root: &Path) -> Value {
     let dir = tempfile::tempdir().unwrap();
-    let sub = dir.path().join("submission/src");
-    std::fs::create_dir_all(&sub).unwrap();
-    std::fs::write(sub.join("lib.rs"), source).unwrap();
+    write_submission(lab, source, &dir.path().join("submission"));
     let results = dir.path().join("results.json");
     let out = run(grade_bin()
         .env("GRADE_ROOT", root)

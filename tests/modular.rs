@@ -176,12 +176,100 @@ fn fixtures_are_what_the_reference_produces() {
 }
 
 #[test]
-fn solution_scores_every_point_of_the_code() {
+fn solution_scores_every_point_of_code_and_answers() {
     let graded = grade_source(LAB, &solution_source(LAB));
-    assert_eq!(graded.score(), 50.0, "{}", graded.results);
+    assert_eq!(graded.score(), 73.5, "{}", graded.results);
     assert!(graded.failed().is_empty());
     let stdout = String::from_utf8_lossy(&graded.output.stdout).into_owned();
-    assert!(stdout.contains("50 / 50"), "{stdout}");
+    assert!(stdout.contains("73.50 / 73.50"), "{stdout}");
+}
+
+/// The solution's answers.toml with `edit` applied to its text.
+fn answers_with(edit: impl Fn(&str) -> String) -> Graded {
+    let source = solution_source(LAB);
+    let answers = edit(&solution_answers(LAB).unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    write_submission(LAB, &source, &dir.path().join("submission"));
+    std::fs::write(dir.path().join("submission/answers.toml"), answers).unwrap();
+    grade_dir(LAB, dir)
+}
+
+fn set(answers: &str, key: &str, value: &str) -> String {
+    answers
+        .lines()
+        .map(|l| {
+            if l.starts_with(&format!("{key} = ")) {
+                format!("{key} = {value}")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn the_solutions_answers_are_the_seeds_printed_ones() {
+    // The seed prints 1.9772, 0.5477, 2, 3, 3.9712, 209.4557, tanh, 0.001 and
+    // -6: the solution crate's answers.toml (filled from the fixtures) says so.
+    let answers = solution_answers(LAB).unwrap();
+    for line in [
+        "q1_4_beta21 = 1.9772",
+        "q1_4_beta10 = 0.5477",
+        "q1_4_alpha34 = 2.0000",
+        "q1_4_class_after_many = 3",
+        "q1_5b_regularised_loss = 3.9712",
+        "q3_1_loss = 209.4557",
+        "q3_2_activation = \"tanh\"",
+        "q3_3_learning_rate = 0.001",
+        "q4_4_j = -6",
+    ] {
+        assert!(
+            answers.lines().any(|l| l.starts_with(line)),
+            "{line}:\n{answers}"
+        );
+    }
+}
+
+#[test]
+fn answers_truncated_instead_of_rounded_lose_exactly_those_questions() {
+    // b2 = 4.09448…, ŷ2 = 0.479887…: truncated, 4.0944 and 0.4798 are more
+    // than half a unit of the fourth decimal off; a1 = -3, z1 = 0.047425…
+    // and the loss 2.691229… truncate to their rounded values. 73.5 - 0.5 - 0.5.
+    let graded = answers_with(|a| set(&set(a, "q1_3_b2", "4.0944"), "q1_3_yhat2", "0.4798"));
+    assert_eq!(graded.failed(), ["1.3(c) b2", "1.3(d) y-hat 2"]);
+    assert_eq!(graded.score(), 72.5);
+    // A hidden case: the key is named, its value never.
+    let out = graded.test("1.3(c) b2")["output"].as_str().unwrap();
+    assert!(out.contains("q1_3_b2: wrong value"), "{out}");
+    assert!(!out.contains("4.094"), "{out}");
+}
+
+#[test]
+fn a_swapped_pair_of_answers_fails_both() {
+    // β2,1 and β1,0 swapped (published case: the expected values are shown).
+    // 73.5 - 0.5 - 0.5.
+    let graded = answers_with(|a| set(&set(a, "q1_4_beta21", "0.5477"), "q1_4_beta10", "1.9772"));
+    assert_eq!(graded.failed(), ["1.4(a) beta 2,1", "1.4(b) beta 1,0"]);
+    assert_eq!(graded.score(), 72.5);
+    let out = graded.test("1.4(a) beta 2,1")["output"].as_str().unwrap();
+    assert!(
+        out.contains("q1_4_beta21: expected 1.9772 (to 4 decimals), got 0.5477"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_choice_in_other_case_and_accuracies_within_a_point_pass() {
+    // "TANH" is tanh; an accuracy 0.009 off the reference's passes (another
+    // summation order may flip a prediction), 0.02 off does not: 73.5 - 1.
+    let graded = answers_with(|a| {
+        let a = set(a, "q3_2_activation", "\"TANH\"");
+        let a = set(&a, "q5_6a_test_accuracy", "0.8467");
+        set(&a, "q5_6a_train_accuracy", "0.8768")
+    });
+    assert_eq!(graded.failed(), ["5.6(a) train accuracy"]);
+    assert_eq!(graded.score(), 72.5);
 }
 
 #[test]
@@ -200,7 +288,23 @@ fn weights_are_the_seeds() {
         ("CrossEntropyLoss", 10.0),
         ("train_network", 20.0),
     ];
-    assert_eq!(max, want.map(|(n, p)| (n.to_string(), p)).to_vec());
+    let code: Vec<(String, f64)> = max.iter().take(6).cloned().collect();
+    assert_eq!(code, want.map(|(n, p)| (n.to_string(), p)).to_vec());
+    // The written answers: the seed's points, 23.5 in all.
+    let written: f64 = max.iter().skip(6).map(|(_, p)| p).sum();
+    assert_eq!(written, 23.5);
+    let seed = [
+        ("1.3(a) a1", 0.5),
+        ("3.1 loss at iteration k", 2.0),
+        ("3.2 activation", 4.0),
+        ("3.3 learning rate", 4.0),
+        ("4.4 convolution J", 2.0),
+        ("5.6(a) train accuracy", 1.0),
+        ("5.6(e) test accuracy", 0.5),
+    ];
+    for (name, points) in seed {
+        assert!(max.contains(&(name.to_string(), points)), "{name}: {max:?}");
+    }
 }
 
 #[test]

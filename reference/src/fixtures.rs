@@ -19,7 +19,7 @@ pub fn generate(lab: &LabReference) -> Result<Vec<(String, String)>, String> {
         .into_iter()
         .map(|case| {
             let mut expected = Map::new();
-            for item in lab.items {
+            for item in case.items.unwrap_or(lab.items) {
                 let out = (lab.call)(item, &case.inputs)
                     .map_err(|e| format!("{} case {}: item {item}: {e}", lab.name, case.id))?;
                 expected.insert(item.to_string(), out);

@@ -20,10 +20,67 @@ pub fn files(lab: &Lab, form: Form) -> Result<Vec<(String, String)>> {
         .handout
         .iter()
         .map(|(dest, src)| {
-            let text = lab.read(src)?;
-            Ok((dest.clone(), render(&text, form, src)?))
+            let text = render(&lab.read(src)?, form, src)?;
+            match &lab.spec.answers {
+                Some(a) if a.file == *dest && form == Form::Solution => {
+                    Ok((dest.clone(), filled_answers(lab, &a.item, &text)?))
+                }
+                _ => Ok((dest.clone(), text)),
+            }
         })
         .collect()
+}
+
+/// The answers template with the reference's answers filled in (the
+/// solution crate's), from the fixtures: each `key = ""` line of the
+/// template gets its value, written as the test grading it asks (rounded to
+/// its decimals, integers whole, text quoted), its comment kept.
+fn filled_answers(lab: &Lab, item: &str, template: &str) -> Result<String> {
+    use crate::lab::rubric::{Rubric, Rule};
+    let rubric = Rubric::load(&lab.rubric_path(), lab.name())?;
+    let mut values: std::collections::BTreeMap<String, String> = Default::default();
+    for test in rubric.tests.iter().filter(|t| t.item == item) {
+        for case in rubric.cases_of(test) {
+            let fixture = crate::lab::fixture::load(&lab.fixtures_dir(), lab.name(), &case.id)?;
+            let Some(serde_json::Value::Object(answers)) = fixture.expected.get(item) else {
+                continue;
+            };
+            for (key, value) in answers {
+                if test.outputs.as_ref().is_some_and(|o| !o.contains(key)) {
+                    continue;
+                }
+                let text = match (value, test.rule()) {
+                    (serde_json::Value::Number(n), Rule::Rounded { decimals }) => {
+                        let x = n.as_f64().unwrap_or(f64::NAN);
+                        format!("{x:.prec$}", prec = decimals as usize)
+                    }
+                    (serde_json::Value::Number(n), _) => match n.as_f64() {
+                        Some(x) if x.fract() == 0.0 && x.abs() < 1e15 => format!("{}", x as i64),
+                        _ => n.to_string(),
+                    },
+                    (other, _) => other.to_string(),
+                };
+                values.insert(key.clone(), text);
+            }
+        }
+    }
+    let mut out = String::with_capacity(template.len());
+    for line in template.lines() {
+        let key = line.split('=').next().unwrap_or("").trim();
+        let rest = line.split_once('=').map(|(_, r)| r.trim_start());
+        match (values.get(key), rest) {
+            (Some(v), Some(rest)) if rest.starts_with("\"\"") || rest.starts_with("[]") => {
+                let comment = rest[2..].trim_start();
+                out.push_str(&format!("{key} = {v}"));
+                if !comment.is_empty() {
+                    out.push_str(&format!("  {comment}"));
+                }
+            }
+            _ => out.push_str(line),
+        }
+        out.push('\n');
+    }
+    Ok(out)
 }
 
 /// CI workflows that grade a student repository on every push, as (path, text).

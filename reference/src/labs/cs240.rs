@@ -145,5 +145,6 @@ fn case(s: &Scenario) -> CaseSpec {
             ),
         }),
         inputs,
+        items: None,
     }
 }

@@ -18,6 +18,9 @@ pub struct CaseSpec {
     /// Where the explicit inputs came from (seeds, sizes), for people re-deriving them.
     pub origin: Value,
     pub inputs: Value,
+    /// The items this case is for; every item of the lab when `None` (a
+    /// case of written questions holds only the written answers' item).
+    pub items: Option<&'static [&'static str]>,
 }
 
 /// What the reference knows of one lab.

@@ -140,6 +140,7 @@ fn case(s: &Scenario) -> CaseSpec {
                   with z[0, 0..5] = [800, -800, 30, -30, 0]",
         }),
         inputs,
+        items: None,
     }
 }
 

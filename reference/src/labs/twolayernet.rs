@@ -253,6 +253,7 @@ fn case(s: &Scenario) -> CaseSpec {
             "data": data_origin,
         }),
         inputs,
+        items: None,
     }
 }
 

@@ -153,8 +153,12 @@ fn the_handouts_loader_reads_what_the_checksummed_loader_reads() {
 
 #[test]
 fn the_cases_hold_what_the_rubric_promises() {
+    // The code's cases first, then the written questions' (written.rs).
     let cases = super::cases();
-    assert_eq!(cases.len(), SCENARIOS.len());
+    assert_eq!(cases.len(), SCENARIOS.len() + 2);
+    assert!(cases[SCENARIOS.len()..]
+        .iter()
+        .all(|c| c.items == Some(&[super::written::ITEM][..])));
     let mut short_last_batch = 0;
     for (c, s) in cases.iter().zip(SCENARIOS) {
         let t = &c.inputs["train_network"];

@@ -14,6 +14,9 @@ use crate::wire::{f64_field, field, from_f64, tensor_field, vector_field};
 use ndarray::{array, s, Array1, Array2, Axis};
 use serde_json::{json, Map, Value};
 
+/// The item whose outputs are the written answers (the lab's `[answers]`).
+pub const ITEM: &str = "written";
+
 /// Trains the reference network on the shipped digits with one of section
 /// 5.6's configurations; returns (final train accuracy, final test accuracy).
 pub type Train<'a> = &'a dyn Fn(&Config) -> Result<(f64, f64), String>;
@@ -105,12 +108,14 @@ pub fn cases() -> Vec<CaseSpec> {
                 "the written questions whose answers the seed prints (1.4, 1.5(b), 3, 4.4)".into(),
             origin: json!({ "seed lab": "004_aa5053ea014ad1d3", "sections": ["1.4", "1.5(b)", "3.1", "3.2", "3.3", "4.4"] }),
             inputs: published,
+            items: Some(&[ITEM]),
         },
         CaseSpec {
             id: "written".into(),
             description: "the written questions 1.3 and 5.6".into(),
             origin: json!({ "seed lab": "004_aa5053ea014ad1d3", "sections": ["1.3", "5.6"] }),
             inputs: hidden,
+            items: Some(&[ITEM]),
         },
     ]
 }
