@@ -17,7 +17,7 @@ const TEMPLATE: &str = "# Written answers: four decimals, rounded half up.\n\
     statements = []   # every true statement: \"a\" to \"e\"\n";
 
 /// Right answers, written as a student would.
-const RIGHT: &str = "a1 = 0.5477\nclass = 3\nactivation = \"Tanh\"\nstatements = [\"d\", \"B\"]\n";
+const RIGHT: &str = "a1 = 0.5477\nclass = 3\nactivation = \"Tanh\"\nstatements = [\"d\", \"B\"]\naccuracy = 0.885\n";
 
 fn written_root() -> tempfile::TempDir {
     let root = copy_of_root();
@@ -31,7 +31,8 @@ fn written_root() -> tempfile::TempDir {
     std::fs::write(lab.join("handout/answers.toml"), TEMPLATE).unwrap();
     // β₁,₀ after one step in the seed is 0.547741…: only its rounding is asked.
     let expected = json!({
-        "a1": 0.547_741_2, "class": 3, "activation": "tanh", "statements": ["b", "d"]
+        "a1": 0.547_741_2, "class": 3, "activation": "tanh", "statements": ["b", "d"],
+        "accuracy": 0.9
     });
     for case in ["biased_seed1_n50", "biased_seed2_n1"] {
         let path = root.path().join(format!("fixtures/mse2/{case}.json"));
@@ -43,7 +44,7 @@ fn written_root() -> tempfile::TempDir {
     let rubric = root.path().join("rubrics/mse2.toml");
     let text = std::fs::read_to_string(&rubric)
         .unwrap()
-        .replace("total_points = 100", "total_points = 105");
+        .replace("total_points = 100", "total_points = 106");
     let tests = r#"
 [[tests]]
 number = "9.1"
@@ -72,6 +73,16 @@ outputs = ["activation"]
 cases = ["biased_seed2_n1"]
 points = 1
 compare = "exact"
+
+[[tests]]
+number = "9.5"
+name = "written: accuracy"
+item = "written"
+outputs = ["accuracy"]
+cases = ["biased_seed1_n50"]
+points = 1
+compare = "at_least"
+margin = 0.02
 
 [[tests]]
 number = "9.4"
@@ -130,7 +141,7 @@ fn output<'a>(r: &'a Value, name: &str) -> &'a str {
 fn right_answers_earn_their_points_with_the_code() {
     let root = written_root();
     let r = grade_with(root.path(), &solution_source("mse2"), Some(RIGHT));
-    assert_eq!(r["score"], 105.0, "{r}");
+    assert_eq!(r["score"], 106.0, "{r}");
     let out = r["output"].as_str().unwrap();
     assert!(
         out.contains("Written answers read from answers.toml."),
@@ -150,7 +161,7 @@ fn right_answers_earn_their_points_with_the_code() {
 fn wrong_answers_are_named_and_hidden_ones_keep_their_values() {
     let root = written_root();
     let answers =
-        "a1 = 0.5476\nclass = \"\"\nactivation = \"ReLU\"\nstatements = [\"b\"]\nclas = 3\n";
+        "a1 = 0.5476\nclass = \"\"\nactivation = \"ReLU\"\nstatements = [\"b\"]\nclas = 3\naccuracy = 0.87\n";
     let r = grade_with(root.path(), &solution_source("mse2"), Some(answers));
     assert_eq!(r["score"], 100.0, "the code's 100, no written point: {r}");
     let a1 = output(&r, "written: a1");
@@ -171,6 +182,12 @@ fn wrong_answers_are_named_and_hidden_ones_keep_their_values() {
         statements.contains("statements: expected 2 entries, got 1"),
         "{statements}"
     );
+    // At least the reference's 0.9 less the margin 0.02.
+    let accuracy = output(&r, "written: accuracy");
+    assert!(
+        accuracy.contains("accuracy: expected at least 0.88, got 0.87"),
+        "{accuracy}"
+    );
     let out = r["output"].as_str().unwrap();
     assert!(
         out.contains("answers.toml: `clas` is no question of this lab and was not graded"),
@@ -182,7 +199,7 @@ fn wrong_answers_are_named_and_hidden_ones_keep_their_values() {
 fn code_that_does_not_compile_costs_no_written_answer() {
     let root = written_root();
     let r = grade_with(root.path(), "pub fn oops( {\n", Some(RIGHT));
-    assert_eq!(r["score"], 5.0, "{r}");
+    assert_eq!(r["score"], 6.0, "{r}");
     assert_eq!(r["extra_data"]["status"], "did not compile", "{r}");
     assert_eq!(test(&r, "written: a1")["status"], "passed");
     assert_eq!(test(&r, "sigmoid")["score"], 0.0);
