@@ -126,7 +126,11 @@ fn deps_manifest(lab: &Lab) -> String {
     deps.extend(probe_dependencies());
     let mut text = String::from(
         "[package]\nname = \"grade-deps\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n\
-         [lib]\nname = \"grade_wire\"\npath = \"lib.rs\"\n\n# Its own workspace, even when the cache lies inside another one.\n[workspace]\n\n[profile.release]\ndebug = false\n\n[dependencies]\n",
+         [lib]\nname = \"grade_wire\"\npath = \"lib.rs\"\n\n# Its own workspace, even when the cache lies inside another one.\n[workspace]\n\n[profile.release]\ndebug = false\n\n\
+         # Shares generics (opt-level 0, 1 and s do; 2 and 3 do not): the probe,\n\
+         # at opt-level 0, links to this crate's instantiations (instances.rs)\n\
+         # instead of compiling them again.\n\
+         [profile.release.package.grade-deps]\nopt-level = 1\n\n[dependencies]\n",
     );
     for (name, req) in deps {
         text.push_str(&format!("{name} = {req}\n"));
@@ -139,10 +143,12 @@ fn deps_manifest(lab: &Lab) -> String {
 pub fn prepare_deps(lab: &Lab, tools: &Toolchain, cache: &Path) -> Result<Deps> {
     let manifest = deps_manifest(lab);
     // The probe's wire format is built here too, once, so that each
-    // submission's probe compile is only the adapter.
+    // submission's probe compile is only the adapter; and with it the
+    // generic code that probes commonly instantiate (`instances.rs`).
     let wire = lab.wire_source()?;
+    let instances = lab.instances_source()?;
     let key = hex(&Sha256::digest(format!(
-        "{manifest}\n{}\n{wire}",
+        "{manifest}\n{}\n{wire}\n{instances}",
         tools.version
     )))[..16]
         .to_string();
@@ -160,7 +166,13 @@ pub fn prepare_deps(lab: &Lab, tools: &Toolchain, cache: &Path) -> Result<Deps> 
         }
     }
     std::fs::write(dir.join("Cargo.toml"), &manifest)?;
-    std::fs::write(dir.join("lib.rs"), &wire)?;
+    // The generic code probes commonly instantiate, built here once (in a
+    // crate that shares generics: see the manifest) for every probe to link.
+    std::fs::write(
+        dir.join("lib.rs"),
+        format!("{wire}\n#[doc(hidden)]\n#[allow(dead_code)]\npub mod instances;\n"),
+    )?;
+    std::fs::write(dir.join("instances.rs"), &instances)?;
     // Pin the versions this project was tested with, when we have them.
     let lockfile = lab.root.join("Cargo.lock");
     if lockfile.is_file() && !dir.join("Cargo.lock").exists() {

@@ -171,6 +171,13 @@ impl Lab {
         let path = self.root.join("reference").join("src").join("wire.rs");
         std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))
     }
+
+    /// The lab-agnostic generic instantiations built once with the wire
+    /// format (`reference/src/instances.rs`), which probes link to.
+    pub fn instances_source(&self) -> Result<String> {
+        let path = self.root.join("reference").join("src").join("instances.rs");
+        std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))
+    }
 }
 
 /// The largest upload `Cargo.toml` read to name a lab: the handouts' are
