@@ -11,6 +11,9 @@
 //! code). What is not listed here is instantiated in the probe as before:
 //! this file only saves time. It is lab-agnostic, like `wire.rs`.
 
+// Each push is one instantiation on purpose.
+#![allow(clippy::vec_init_then_push)]
+
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
 use serde_json::Value;
 

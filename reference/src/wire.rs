@@ -378,6 +378,7 @@ fn write_to_fd(_fd: i32, bytes: &[u8]) -> std::io::Result<()> {
 // compiled here only to keep it compiling.
 #[cfg(test)]
 #[path = "instances.rs"]
+#[allow(dead_code)]
 mod instances;
 
 #[cfg(test)]
