@@ -5,9 +5,12 @@
 //!
 //! Reports medians: a cold grading (empty dependency cache), a warm one with
 //! its compile/run split, the floor (compiling the student file alone with the
-//! grader's flags), batch throughput with --jobs 1 and 2 over BENCH_N
-//! realistic submissions (the solution and the mutants of
-//! tests/mutants/cs240.toml), and the grader's own peak memory.
+//! grader's flags), the warm grading against the hand-made `cargo test` peer
+//! (`../shared/peers/cargo-test`, or `$BENCH_PEER`: run here, interleaved
+//! with `grade`, pair by pair; skipped with a note when the folder is
+//! missing), batch throughput with --jobs 1 and 2 over BENCH_N realistic
+//! submissions (the solution and the mutants of tests/mutants/cs240.toml),
+//! and the grader's own peak memory.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -171,6 +174,82 @@ fn floor_seconds(work: &Path, cache: &Path) -> f64 {
     median(times)
 }
 
+/// min, median and max.
+fn spread(xs: &[f64]) -> (f64, f64, f64) {
+    let min = xs.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    (min, median(xs.to_vec()), max)
+}
+
+/// The hand-made peer: a TA's `cargo test` grader (see its README).
+fn peer_dir() -> PathBuf {
+    std::env::var_os("BENCH_PEER")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("../shared/peers/cargo-test"))
+}
+
+/// Warm grading of the solution by `grade` and by the peer, interleaved
+/// (grade, peer, grade, peer, ...: a drift of the machine's speed moves both
+/// alike), after a warm-up (the peer's first run builds its dependencies).
+/// Returns each one's wall times and the pair-by-pair ratios grade / peer;
+/// `None`, said on stderr, when the peer is missing.
+fn versus_peer(work: &Path, one: &[&str], cache: &Path, pairs: usize) -> Option<[Vec<f64>; 3]> {
+    let peer = peer_dir();
+    let script = peer.join("peer_grade.sh");
+    if !script.is_file() {
+        eprintln!(
+            "peer: no {} (the shared folder is not beside this clone): its row is skipped",
+            script.display()
+        );
+        return None;
+    }
+    // The peer reads every file of the folder it is given as a case: only
+    // the cases, not the known mistakes' catalogue beside them.
+    let fixtures = work.join("peer-fixtures");
+    std::fs::create_dir_all(&fixtures).unwrap();
+    for entry in std::fs::read_dir(root().join("fixtures/cs240")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "json") && !path.ends_with("mistakes.json") {
+            std::fs::copy(&path, fixtures.join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    let solution = work.join("solution");
+    let scores = work.join("peer.json");
+    let run_peer = || -> f64 {
+        let start = Instant::now();
+        let out = Command::new(&script)
+            .arg(&solution)
+            .arg(&fixtures)
+            .arg(&scores)
+            .arg("debug")
+            .env("PEER_WORK", work.join("peer-work"))
+            .output()
+            .expect("run the peer");
+        let wall = start.elapsed().as_secs_f64();
+        let said = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && said.trim() == "100",
+            "the peer did not grade the solution 100: {said}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        wall
+    };
+    eprintln!("peer: warm-up (its first run builds its dependencies) ...");
+    grade(one, cache);
+    run_peer();
+    run_peer();
+    eprintln!("peer: {pairs} interleaved pairs ...");
+    let (mut ours, mut theirs, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..pairs {
+        let g = grade(one, cache).wall;
+        let p = run_peer();
+        ours.push(g);
+        theirs.push(p);
+        ratios.push(g / p);
+    }
+    Some([ours, theirs, ratios])
+}
+
 fn main() {
     // `cargo bench` passes --bench; nothing else is accepted.
     let n: usize = std::env::var("BENCH_N")
@@ -199,6 +278,11 @@ fn main() {
     let warm_wall = median(warm.iter().map(|r| r.wall).collect());
     let single_peak = warm.iter().map(|r| peak_mib(&r.stderr)).fold(0.0, f64::max);
     let floor = floor_seconds(work.path(), &cache);
+    let pairs: usize = std::env::var("BENCH_PAIRS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(15);
+    let peer = versus_peer(work.path(), &one, &cache, pairs);
 
     eprintln!("batch: {n} submissions, --jobs 1 and --jobs 2 ...");
     let class = class(work.path(), n);
@@ -254,11 +338,26 @@ fn main() {
         "| warm grading / floor | {:.2}× | ≤ 2× |",
         warm_wall / floor
     );
+    match &peer {
+        Some([ours, theirs, ratios]) => {
+            let (g, p, r) = (spread(ours), spread(theirs), spread(ratios));
+            println!(
+                "| warm single submission, `grade` vs the hand-made `cargo test` peer ({pairs} interleaved pairs) \
+                 | grade {:.3} s (min {:.3}, max {:.3}); peer {:.3} s (min {:.3}, max {:.3}); \
+                 **grade / peer {:.2}×** (pair by pair: min {:.2}, max {:.2}) | ≤ 0.75× |",
+                g.1, g.0, g.2, p.1, p.0, p.2, r.1, r.0, r.2
+            );
+        }
+        None => println!(
+            "| warm single submission vs the `cargo test` peer | skipped: no {} | ≤ 0.75× |",
+            peer_dir().display()
+        ),
+    }
     for (jobs, wall, peak) in &batch {
         println!(
             "| batch of {n}, --jobs {jobs} | {wall:.1} s ({:.2} s per submission; grader peak {peak:.1} MiB) | {} |",
             wall / n as f64,
-            if *jobs == 2 { "≤ 120 s for 200" } else { "" }
+            if *jobs == 2 { "≤ 45 s for 200" } else { "" }
         );
     }
     println!("| grader's own peak memory, single submission | {single_peak:.1} MiB | ≤ 100 MiB |");

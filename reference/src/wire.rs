@@ -374,6 +374,13 @@ fn write_to_fd(_fd: i32, bytes: &[u8]) -> std::io::Result<()> {
     std::io::stdout().write_all(bytes)
 }
 
+// Built into the prebuilt dependency crate beside this file (see the file);
+// compiled here only to keep it compiling.
+#[cfg(test)]
+#[path = "instances.rs"]
+#[allow(dead_code)]
+mod instances;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -82,16 +82,129 @@ impl Toolchain {
         let sysroot = PathBuf::from(output(&["--print", "sysroot"])?);
         let real = sysroot.join("bin").join("rustc");
         let rustc = if real.is_file() { real } else { proxy.clone() };
-        let cargo = std::env::var_os("CARGO")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| "cargo".into());
         Ok(Toolchain {
             sysroot,
             rustc,
-            cargo,
+            cargo: cargo_command(),
             version: output(&["-vV"])?,
         })
     }
+}
+
+/// A toolchain found earlier on this machine, and what it was found under.
+#[derive(Serialize, Deserialize)]
+struct Remembered {
+    /// What the answer depends on (see [`Toolchain::lookup_key`]).
+    key: String,
+    /// The compiler binary's identity when it was asked.
+    stamp: String,
+    sysroot: PathBuf,
+    rustc: PathBuf,
+    version: String,
+}
+
+impl Toolchain {
+    /// [`Toolchain::detect`], remembered in `cache` (per machine): asking
+    /// the rustup proxy twice costs 40-100 ms, more than anything else in
+    /// starting a grading. The answer is reused only while everything it
+    /// depends on is unchanged: the environment the proxy reads (`RUSTC`,
+    /// `CARGO`, `RUSTUP_TOOLCHAIN`, `RUSTUP_HOME`, `CARGO_HOME`, `HOME`,
+    /// `PATH`), the working folder, rustup's settings file (default
+    /// toolchain, overrides) and every `rust-toolchain` file that could apply
+    /// (each by size, time and inode), and the compiler binary itself (an
+    /// update replaces it). Anything else asks again.
+    pub fn detect_cached(cache: &Path) -> Result<Toolchain> {
+        let record = cache.join("toolchain.json");
+        let key = Self::lookup_key();
+        if let Some(r) = std::fs::read(&record)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<Remembered>(&b).ok())
+        {
+            if r.key == key && stamp(&r.rustc).is_some_and(|s| s == r.stamp) {
+                return Ok(Toolchain {
+                    sysroot: r.sysroot,
+                    rustc: r.rustc,
+                    cargo: cargo_command(),
+                    version: r.version,
+                });
+            }
+        }
+        let tools = Self::detect()?;
+        if let Some(stamp) = stamp(&tools.rustc) {
+            let remembered = Remembered {
+                key,
+                stamp,
+                sysroot: tools.sysroot.clone(),
+                rustc: tools.rustc.clone(),
+                version: tools.version.clone(),
+            };
+            // Best effort: a cache that cannot be written only costs time.
+            let _ = std::fs::create_dir_all(cache).and_then(|()| {
+                let tmp = tempfile::NamedTempFile::new_in(cache)?;
+                std::fs::write(tmp.path(), serde_json::to_vec(&remembered)?)?;
+                tmp.persist(&record).map(drop).map_err(|e| e.error)
+            });
+        }
+        Ok(tools)
+    }
+
+    /// Everything the proxy's answer depends on, as one text.
+    fn lookup_key() -> String {
+        let var = |name: &str| std::env::var_os(name).map(|v| v.to_string_lossy().into_owned());
+        let mut key = String::new();
+        for name in [
+            "RUSTC",
+            "CARGO",
+            "RUSTUP_TOOLCHAIN",
+            "RUSTUP_HOME",
+            "CARGO_HOME",
+            "HOME",
+            "PATH",
+        ] {
+            key.push_str(&format!("{name}={:?}\n", var(name)));
+        }
+        let cwd = std::env::current_dir().unwrap_or_default();
+        key.push_str(&format!("cwd={}\n", cwd.display()));
+        let rustup_home = var("RUSTUP_HOME")
+            .map(PathBuf::from)
+            .or_else(|| var("HOME").map(|h| Path::new(&h).join(".rustup")));
+        let mut files: Vec<PathBuf> = rustup_home
+            .into_iter()
+            .map(|h| h.join("settings.toml"))
+            .collect();
+        for dir in cwd.ancestors() {
+            files.push(dir.join("rust-toolchain"));
+            files.push(dir.join("rust-toolchain.toml"));
+        }
+        for file in files {
+            key.push_str(&format!(
+                "{}={}\n",
+                file.display(),
+                stamp(&file).unwrap_or_else(|| "absent".into())
+            ));
+        }
+        hex(&Sha256::digest(key))
+    }
+}
+
+/// A file's identity: device, inode, size and modification time.
+fn stamp(path: &Path) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(path).ok()?;
+    Some(format!(
+        "{}:{}:{}:{}.{}",
+        m.dev(),
+        m.ino(),
+        m.size(),
+        m.mtime(),
+        m.mtime_nsec()
+    ))
+}
+
+fn cargo_command() -> PathBuf {
+    std::env::var_os("CARGO")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| "cargo".into())
 }
 
 /// Pre-built dependencies: `--extern` paths and the folder of their own deps.
@@ -126,7 +239,11 @@ fn deps_manifest(lab: &Lab) -> String {
     deps.extend(probe_dependencies());
     let mut text = String::from(
         "[package]\nname = \"grade-deps\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n\
-         [lib]\nname = \"grade_wire\"\npath = \"lib.rs\"\n\n# Its own workspace, even when the cache lies inside another one.\n[workspace]\n\n[profile.release]\ndebug = false\n\n[dependencies]\n",
+         [lib]\nname = \"grade_wire\"\npath = \"lib.rs\"\n\n# Its own workspace, even when the cache lies inside another one.\n[workspace]\n\n[profile.release]\ndebug = false\n\n\
+         # Shares generics (opt-level 0, 1 and s do; 2 and 3 do not): the probe,\n\
+         # at opt-level 0, links to this crate's instantiations (instances.rs)\n\
+         # instead of compiling them again.\n\
+         [profile.release.package.grade-deps]\nopt-level = 1\n\n[dependencies]\n",
     );
     for (name, req) in deps {
         text.push_str(&format!("{name} = {req}\n"));
@@ -139,10 +256,12 @@ fn deps_manifest(lab: &Lab) -> String {
 pub fn prepare_deps(lab: &Lab, tools: &Toolchain, cache: &Path) -> Result<Deps> {
     let manifest = deps_manifest(lab);
     // The probe's wire format is built here too, once, so that each
-    // submission's probe compile is only the adapter.
+    // submission's probe compile is only the adapter; and with it the
+    // generic code that probes commonly instantiate (`instances.rs`).
     let wire = lab.wire_source()?;
+    let instances = lab.instances_source()?;
     let key = hex(&Sha256::digest(format!(
-        "{manifest}\n{}\n{wire}",
+        "{manifest}\n{}\n{wire}\n{instances}",
         tools.version
     )))[..16]
         .to_string();
@@ -160,7 +279,13 @@ pub fn prepare_deps(lab: &Lab, tools: &Toolchain, cache: &Path) -> Result<Deps> 
         }
     }
     std::fs::write(dir.join("Cargo.toml"), &manifest)?;
-    std::fs::write(dir.join("lib.rs"), &wire)?;
+    // The generic code probes commonly instantiate, built here once (in a
+    // crate that shares generics: see the manifest) for every probe to link.
+    std::fs::write(
+        dir.join("lib.rs"),
+        format!("{wire}\n#[doc(hidden)]\n#[allow(dead_code)]\npub mod instances;\n"),
+    )?;
+    std::fs::write(dir.join("instances.rs"), &instances)?;
     // Pin the versions this project was tested with, when we have them.
     let lockfile = lab.root.join("Cargo.lock");
     if lockfile.is_file() && !dir.join("Cargo.lock").exists() {
@@ -706,4 +831,41 @@ fn write(path: &Path, text: &str) -> Result<()> {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_remembered_toolchain_is_reused_only_while_it_is_unchanged() {
+        let cache = tempfile::tempdir().unwrap();
+        let first = Toolchain::detect_cached(cache.path()).unwrap();
+        let record = cache.path().join("toolchain.json");
+        let mut saved: Remembered =
+            serde_json::from_slice(&std::fs::read(&record).unwrap()).unwrap();
+        assert_eq!(saved.version, first.version);
+        // Reused: a marker in the record comes back.
+        saved.version = format!("{}\nremembered", saved.version);
+        std::fs::write(&record, serde_json::to_vec(&saved).unwrap()).unwrap();
+        let again = Toolchain::detect_cached(cache.path()).unwrap();
+        assert!(again.version.ends_with("remembered"), "{}", again.version);
+        assert_eq!(again.sysroot, first.sysroot);
+        // A compiler that is not the one remembered (another binary, or the
+        // same path rewritten by an update): asked again.
+        saved.stamp = "0:0:0:0.0".into();
+        std::fs::write(&record, serde_json::to_vec(&saved).unwrap()).unwrap();
+        let asked = Toolchain::detect_cached(cache.path()).unwrap();
+        assert_eq!(asked.version, first.version);
+        // Another lookup environment: asked again.
+        let mut saved: Remembered =
+            serde_json::from_slice(&std::fs::read(&record).unwrap()).unwrap();
+        saved.version.push_str("\nremembered");
+        saved.key = "another".into();
+        std::fs::write(&record, serde_json::to_vec(&saved).unwrap()).unwrap();
+        assert_eq!(
+            Toolchain::detect_cached(cache.path()).unwrap().version,
+            first.version
+        );
+    }
 }

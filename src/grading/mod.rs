@@ -151,7 +151,7 @@ impl Grader {
         }
         check_rubric_against_fixtures(&lab, &rubric, &cases)?;
         let isolation = isolate::Isolation::load(&lab, &rubric)?;
-        let tools = Toolchain::detect()?;
+        let tools = Toolchain::detect_cached(cache)?;
         let deps = build::prepare_deps(&lab, &tools, cache)?;
         let jobs = std::thread::available_parallelism()
             .map_or(1, |n| n.get())

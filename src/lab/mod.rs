@@ -171,6 +171,18 @@ impl Lab {
         let path = self.root.join("reference").join("src").join("wire.rs");
         std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))
     }
+
+    /// The lab-agnostic generic instantiations built once with the wire
+    /// format (`reference/src/instances.rs`), which probes link to. They
+    /// only save compile time: a root without the file (made before it
+    /// existed) grades the same, with none.
+    pub fn instances_source(&self) -> Result<String> {
+        let path = self.root.join("reference").join("src").join("instances.rs");
+        match std::fs::read_to_string(&path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
+            other => other.with_context(|| format!("cannot read {}", path.display())),
+        }
+    }
 }
 
 /// The largest upload `Cargo.toml` read to name a lab: the handouts' are

@@ -160,6 +160,10 @@ pub fn run(
     let mut child = spawn_retrying(&mut cmd, start + limits.wall)?;
     drop(answer_write);
     let group = child.id() as libc::pid_t;
+    // Readable when the child has exited: polled with its pipes, so that its
+    // end is seen at once (a pipe's end of file comes a moment before the
+    // exit can be reaped). Without it (Linux before 5.3), short sleeps.
+    let exited = pidfd(group);
 
     let mut streams = [
         Stream::new(child.stdout.take().map(OwnedFd::from), limits.output_bytes),
@@ -201,15 +205,18 @@ pub fn run(
         if exit.is_some() && (open.is_empty() || drain_until.is_some_and(|t| Instant::now() >= t)) {
             break;
         }
-        if open.is_empty() {
+        let watch_exit = exited.as_ref().filter(|_| exit.is_none());
+        if open.is_empty() && watch_exit.is_none() {
             // Every pipe closed but the child still runs: wait for it in small steps.
             std::thread::sleep(Duration::from_millis(5));
             continue;
         }
         let mut pollfds: Vec<libc::pollfd> = open
             .iter()
-            .map(|&i| libc::pollfd {
-                fd: streams[i].fd.as_ref().map_or(-1, |f| f.as_raw_fd()),
+            .map(|&i| streams[i].fd.as_ref().map_or(-1, |f| f.as_raw_fd()))
+            .chain(watch_exit.map(|fd| fd.as_raw_fd()))
+            .map(|fd| libc::pollfd {
+                fd,
                 events: libc::POLLIN,
                 revents: 0,
             })
@@ -346,6 +353,15 @@ impl Stream {
         }
         true
     }
+}
+
+/// A descriptor that becomes readable when process `pid` (our child, not yet
+/// reaped) exits; `None` where the kernel has no `pidfd_open`.
+fn pidfd(pid: libc::pid_t) -> Option<OwnedFd> {
+    // SAFETY: pidfd_open takes a pid and flags; on success the descriptor is ours.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+    // SAFETY: a fresh descriptor owned by nobody else.
+    (fd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
 }
 
 fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {

@@ -7,7 +7,7 @@
 
 use super::lab::{self, Example, NeuralNetwork};
 use crate::wire::{f64_field, field, from_f64, from_tensor, from_tensors, outputs};
-use crate::wire::{tensor_field, tensors_field, usize_field};
+use crate::wire::{tensor_field, tensors_field, usize_field, usizes_field};
 use serde_json::Value;
 
 /// The graded items this adapter can run.
@@ -75,8 +75,8 @@ pub fn call(item: &str, inputs: &Value) -> Result<Value, String> {
 /// generator's state), then given the case's explicit parameters.
 fn network(inputs: &Value) -> Result<NeuralNetwork, String> {
     let spec = field(inputs, "network")?;
-    let sizes: Vec<usize> = serde_json::from_value(field(spec, "sizes")?.clone())
-        .map_err(|e| format!("network.sizes: {e}"))?;
+    // Through the prebuilt wire: serde's generic code is not compiled again.
+    let sizes = usizes_field(spec, "sizes").map_err(|e| format!("network.{e}"))?;
     let seed = u32::try_from(usize_field(spec, "seed")?).map_err(|e| format!("seed: {e}"))?;
     let mut net = NeuralNetwork::new(&sizes, seed);
     net.biases = tensors_field(spec, "biases")?;
