@@ -65,6 +65,7 @@ pub fn call(item: &str, inputs: &Value) -> Result<Value, String> {
                 &tensor_field(spec, "y")?,
             );
             outputs([
+                ("cost", from_f64(b.cost)),
                 ("delta3", from_tensor(&b.delta3)),
                 ("delta2", from_tensor(&b.delta2)),
                 ("grad", from_vector(&b.grad)),

@@ -31,7 +31,7 @@ pub use rng::RandomState;
 use ndarray::{Array1, Array2, Axis};
 
 /// The logistic sigmoid `1 / (1 + e^-z)`, element-wise, finite for any input
-/// (the grader uses ±800).
+/// (the grader's hidden units reach ±thousands).
 pub fn sigmoid(z: &Array2<f64>) -> Array2<f64> {
     // BEGIN SOLUTION (handout: let _ = z;)
     z.mapv(|v| {

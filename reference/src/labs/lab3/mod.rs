@@ -61,6 +61,11 @@ pub const TRAINING_ITEMS: &[&str] = &["train_classifier", "train_autoencoder", "
 /// column's maximum stays finite.
 pub const LARGE_SCORE: f64 = 800.0;
 
+/// The network's first example (column) is `+2000, -2000, +2000, ...`: its
+/// hidden units saturate, so `e^z` overflows in a sigmoid that exponentiates
+/// a large positive `z`.
+pub const LARGE_INPUT: f64 = 2000.0;
+
 /// A case drawn from a seed: network sizes `(input, hidden, output)`, batch
 /// `m`, autoencoder `(input, hidden)`, softmax `(features, classes)`.
 struct Analytic {
@@ -183,7 +188,14 @@ fn analytic(a: &Analytic) -> CaseSpec {
     let (input, hidden, output) = a.network;
     let (w1, b1) = layer(&mut rng, input, hidden);
     let (w2, b2) = layer(&mut rng, hidden, output);
-    let x = rng.randn(input, a.m);
+    let mut x = rng.randn(input, a.m);
+    for (r, v) in x.column_mut(0).iter_mut().enumerate() {
+        *v = if r % 2 == 0 {
+            LARGE_INPUT
+        } else {
+            -LARGE_INPUT
+        };
+    }
     let y = lab::one_hot(&labels(&mut rng, output, a.m), output);
     // Autoencoder: W1, b1, W2, b2 (layer), x = rand(in, m).
     let (ae_in, ae_hidden) = a.autoencoder;
@@ -211,7 +223,8 @@ fn analytic(a: &Analytic) -> CaseSpec {
             "draws": format!(
                 "RandomState::new({}), in this order: network W1 = 0.5 * randn(hidden, in), \
                  b1 = 0.1 * randn(hidden), W2 = 0.5 * randn(out, hidden), b2 = 0.1 * randn(out), \
-                 x = randn(in, m), y = one_hot(randint(0, out, m)) (one column per example); \
+                 x = randn(in, m) with its first column +2000, -2000, ... by row, \
+                 y = one_hot(randint(0, out, m)) (one column per example); \
                  autoencoder W1, b1, W2, b2 the same way, x = rand(in, m); softmax \
                  W = 0.5 * randn(K, n), b = 0.1 * randn(K), x = randn(n, m), \
                  labels = randint(0, K, m), z = 3 * randn(K, m) + 800 on even columns, \

@@ -101,3 +101,18 @@ fn the_training_cases_learn() {
         eprintln!("{}: {out:#}", case.id);
     }
 }
+
+#[test]
+fn every_network_case_saturates_a_hidden_unit_past_overflow() {
+    for case in cases().iter().filter(|c| c.items == Some(ANALYTIC_ITEMS)) {
+        let n = &case.inputs["network"];
+        let w1 = crate::wire::tensor_field(n, "w1").unwrap();
+        let b1 = crate::wire::vector_field(n, "b1").unwrap();
+        let x = crate::wire::tensor_field(n, "x").unwrap();
+        let z2 = w1.dot(&x.column(0)) + &b1;
+        // e^z overflows past 709.78: a naive e^z / (1 + e^z) gives NaN there.
+        assert!(z2.iter().any(|&z| z > 710.0), "{}: {z2}", case.id);
+        let a2 = lab::sigmoid(&z2.insert_axis(ndarray::Axis(1)));
+        assert!(a2.iter().all(|v| v.is_finite()));
+    }
+}
