@@ -101,6 +101,35 @@ fn the_cases_hold_the_seeds_network_and_the_hard_inputs() {
 }
 
 #[test]
+fn the_fixtures_agree_with_numpy() {
+    // scripts/derive_lab3.py (numpy 2.4.6): the classifier's first and last
+    // losses of both training runs, and the cost of the analytic cases.
+    let close = |got: f64, want: f64| (got - want).abs() <= 1e-12 * want.abs();
+    for (case, first, last) in [
+        ("digits", 1.5770804604640734, 0.34314602102186975),
+        (
+            "digits_other_slice",
+            1.3981130550224699,
+            0.37994713155269483,
+        ),
+    ] {
+        let h = numbers(&fixture(LAB, case)["expected"]["train_classifier"]["loss_history"]);
+        assert_eq!(h.len(), 100, "{case}");
+        assert!(close(h[0], first) && close(h[99], last), "{case}: {h:?}");
+    }
+    for (case, want) in [
+        ("seed_network", 1.5569055141355261),
+        ("other_sizes", 0.4687867594961932),
+        ("wide_hidden", 0.466931232757213),
+    ] {
+        let got = fixture(LAB, case)["expected"]["cost"]["cost"]
+            .as_f64()
+            .unwrap();
+        assert!(close(got, want), "{case}: {got}");
+    }
+}
+
+#[test]
 fn fixtures_are_what_the_reference_produces() {
     let out = run(grade_bin().args(["fixtures", "--check", "--lab", LAB]));
     assert!(out.status.success(), "{}", text(&out));
