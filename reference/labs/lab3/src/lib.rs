@@ -49,9 +49,9 @@ pub fn sigmoid(z: &Array2<f64>) -> Array2<f64> {
 /// `a3 = σ(z3)`, for every column of `x` at once. [forward pass]
 pub fn forward(params: &Params, x: &Array2<f64>) -> Forward {
     // BEGIN SOLUTION (handout: let _ = (params, x);)
-    let z2 = params.w1.dot(x) + &params.b1.view().insert_axis(Axis(1));
+    let z2 = params.w1.dot(x) + params.b1.view().insert_axis(Axis(1));
     let a2 = sigmoid(&z2);
-    let z3 = params.w2.dot(&a2) + &params.b2.view().insert_axis(Axis(1));
+    let z3 = params.w2.dot(&a2) + params.b2.view().insert_axis(Axis(1));
     let a3 = sigmoid(&z3);
     Forward { z2, a2, z3, a3 }
     // END SOLUTION
@@ -139,7 +139,7 @@ pub fn autoencoder_cost(params: &Params, x: &Array2<f64>) -> (f64, Array1<f64>) 
 /// [autoencoder]
 pub fn encode(params: &Params, x: &Array2<f64>) -> Array2<f64> {
     // BEGIN SOLUTION (handout: let _ = (params, x);)
-    sigmoid(&(params.w1.dot(x) + &params.b1.view().insert_axis(Axis(1))))
+    sigmoid(&(params.w1.dot(x) + params.b1.view().insert_axis(Axis(1))))
     // END SOLUTION
 }
 
@@ -170,7 +170,7 @@ pub fn softmax_cost(
     labels: &[usize],
 ) -> (f64, Array1<f64>) {
     // BEGIN SOLUTION (handout: let _ = (params, x, labels);)
-    let z = params.w.dot(x) + &params.b.view().insert_axis(Axis(1));
+    let z = params.w.dot(x) + params.b.view().insert_axis(Axis(1));
     let m = x.ncols() as f64;
     let mut total = 0.0;
     for (col, &label) in z.columns().into_iter().zip(labels) {
@@ -207,7 +207,7 @@ fn argmax_columns(z: &Array2<f64>) -> Vec<usize> {
 /// `W x + b` (the first on ties). [softmax]
 pub fn softmax_predict(params: &SoftmaxParams, x: &Array2<f64>) -> Vec<usize> {
     // BEGIN SOLUTION (handout: let _ = (params, x);)
-    argmax_columns(&(params.w.dot(x) + &params.b.view().insert_axis(Axis(1))))
+    argmax_columns(&(params.w.dot(x) + params.b.view().insert_axis(Axis(1))))
     // END SOLUTION
 }
 
