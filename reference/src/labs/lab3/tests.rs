@@ -97,8 +97,16 @@ fn the_training_cases_learn() {
         assert!(h[h.len() - 1] < 0.8 * h[0], "{}: {h}", case.id);
         let acc = out["test_accuracy"].as_f64().unwrap();
         assert!(acc > 0.3, "{}: test accuracy {acc}", case.id);
+        // Part 6: both softmax classifiers learn far past chance (0.1).
         let out = super::call("softmax_features", &case.inputs).unwrap();
-        eprintln!("{}: {out:#}", case.id);
+        for key in ["raw_accuracy", "features_accuracy"] {
+            let acc = out[key].as_f64().unwrap();
+            assert!(acc > 0.5, "{}: {key} {acc}", case.id);
+        }
+        // Part 4: the autoencoder's loss falls.
+        let out = super::call("train_autoencoder", &case.inputs).unwrap();
+        let h = crate::wire::to_vector(&out["loss_history"]).unwrap();
+        assert!(h[h.len() - 1] < 0.5 * h[0], "{}: {h}", case.id);
     }
 }
 
