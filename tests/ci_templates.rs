@@ -12,7 +12,7 @@ use std::process::{Command, Output};
 use std::sync::OnceLock;
 use yaml_rust2::{Yaml, YamlLoader};
 
-const LABS: [&str; 4] = ["cs240", "mse2", "twolayernet", "modular"];
+const LABS: [&str; 5] = ["cs240", "mse2", "twolayernet", "modular", "lab3"];
 const INSTALL: &str = "cargo install --locked --git https://example.org/course/grade grade \
                        --no-default-features --features student";
 

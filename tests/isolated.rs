@@ -131,6 +131,21 @@ fn modular_mutants_as_written() {
 }
 
 #[test]
+fn lab3_mutants_as_written() {
+    check_as_written(
+        "lab3",
+        &[
+            "cost_sum_not_mean",
+            "backprop_cost_summed",
+            "delta2_w2_not_transposed",
+            "sigmoid_overflows",
+            "forward_examples_as_rows",
+            "softmax_cost_not_averaged",
+        ],
+    );
+}
+
+#[test]
 fn a_cascade_is_explained_with_both_results() {
     let (_, source) = mutant_source("cs240", "sigmoid_derivative_of_activation");
     let graded = grade_source("cs240", &source);

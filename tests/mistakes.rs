@@ -137,6 +137,11 @@ fn every_modular_mistake_is_named_when_its_mutant_is_graded() {
 }
 
 #[test]
+fn every_lab3_mistake_is_named_when_its_mutant_is_graded() {
+    check_every_entry_named("lab3");
+}
+
+#[test]
 fn cs240_catalogue_covers_the_issues_list() {
     // Issue 13's list of CS240 mistakes, each by its catalogue name.
     let names: Vec<String> = catalogue(Path::new(env!("CARGO_MANIFEST_DIR")), "cs240")

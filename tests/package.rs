@@ -183,6 +183,7 @@ fn the_zip_has_gradescopes_layout_and_only_this_labs_data() {
         "reference/labs/mse2",
         "reference/labs/twolayernet",
         "reference/labs/modular",
+        "reference/labs/lab3",
         "reference/data",
         "reference/src/labs",
         "rubrics/mse2.toml",

@@ -6,6 +6,7 @@ use crate::wire::Call;
 use serde_json::Value;
 
 pub mod cs240;
+pub mod lab3;
 pub mod modular;
 pub mod mse2;
 pub mod twolayernet;
@@ -33,7 +34,13 @@ pub struct LabReference {
     pub cases: fn() -> Vec<CaseSpec>,
 }
 
-pub const LABS: &[LabReference] = &[cs240::LAB, mse2::LAB, twolayernet::LAB, modular::LAB];
+pub const LABS: &[LabReference] = &[
+    cs240::LAB,
+    mse2::LAB,
+    twolayernet::LAB,
+    modular::LAB,
+    lab3::LAB,
+];
 
 pub fn find(name: &str) -> Option<&'static LabReference> {
     LABS.iter().find(|lab| lab.name == name)

@@ -1,0 +1,219 @@
+//! lab3 adapter: runs one graded item on one case's inputs.
+//!
+//! The same file is compiled into the reference (to produce the fixtures'
+//! expected outputs) and into the probe (to call a student's code), so both
+//! sides read inputs and shape outputs identically. `super::lab` is the lab
+//! crate: the reference solution or the student's.
+//!
+//! Batches are `(features, m)`, one example per column. `gradient_check` runs
+//! the student's check on the student's own code: `numerical_gradient` of the
+//! student's `cost`, and `gradient_diff` of that against the student's
+//! `backprop` gradient. The training items run the handout's recipes
+//! (`network.rs`), which call the student's `gradient_descent`, `backprop`,
+//! `autoencoder_cost`, `softmax_cost`, and the predictions, on the case's
+//! `data` (the digits, one example per column).
+
+use super::lab::{
+    accuracy, autoencoder_cost, backprop, cost, encode, forward, gradient_diff, numerical_gradient,
+    predict, softmax, softmax_cost, softmax_predict, train_autoencoder, train_classifier,
+    train_softmax, Params, SoftmaxParams, EPSILON,
+};
+use crate::wire::{f64_field, field, from_f64, from_tensor, from_usizes, from_vector, outputs};
+use crate::wire::{tensor_field, usize_field, usizes_field, vector_field};
+use serde_json::Value;
+
+/// The graded items this adapter can run.
+pub const ITEMS: &[&str] = &[
+    "forward",
+    "cost",
+    "backprop",
+    "gradient_check",
+    "autoencoder",
+    "softmax",
+    "train_classifier",
+    "train_autoencoder",
+    "softmax_features",
+];
+
+pub fn call(item: &str, inputs: &Value) -> Result<Value, String> {
+    let list = |v: Vec<f64>| Value::Array(v.into_iter().map(from_f64).collect());
+    Ok(match item {
+        "forward" => {
+            let spec = field(inputs, "network")?;
+            let f = forward(&params(spec)?, &tensor_field(spec, "x")?);
+            outputs([
+                ("z2", from_tensor(&f.z2)),
+                ("a2", from_tensor(&f.a2)),
+                ("z3", from_tensor(&f.z3)),
+                ("a3", from_tensor(&f.a3)),
+            ])
+        }
+        "cost" => {
+            let spec = field(inputs, "network")?;
+            let j = cost(
+                &params(spec)?,
+                &tensor_field(spec, "x")?,
+                &tensor_field(spec, "y")?,
+            );
+            outputs([("cost", from_f64(j))])
+        }
+        "backprop" => {
+            let spec = field(inputs, "network")?;
+            let b = backprop(
+                &params(spec)?,
+                &tensor_field(spec, "x")?,
+                &tensor_field(spec, "y")?,
+            );
+            outputs([
+                ("cost", from_f64(b.cost)),
+                ("delta3", from_tensor(&b.delta3)),
+                ("delta2", from_tensor(&b.delta2)),
+                ("grad", from_vector(&b.grad)),
+            ])
+        }
+        "gradient_check" => {
+            let spec = field(inputs, "network")?;
+            let p = params(spec)?;
+            let (x, y) = (tensor_field(spec, "x")?, tensor_field(spec, "y")?);
+            let (i, h, o) = p.sizes();
+            let num = numerical_gradient(
+                |t| cost(&Params::unflatten(t, i, h, o), &x, &y),
+                &p.flatten(),
+                EPSILON,
+            );
+            let ana = backprop(&p, &x, &y).grad;
+            let diff = gradient_diff(&num, &ana);
+            outputs([("numerical", from_vector(&num)), ("diff", from_f64(diff))])
+        }
+        "autoencoder" => {
+            let spec = field(inputs, "autoencoder")?;
+            let p = params(spec)?;
+            let x = tensor_field(spec, "x")?;
+            let (j, grad) = autoencoder_cost(&p, &x);
+            outputs([
+                ("cost", from_f64(j)),
+                ("grad", from_vector(&grad)),
+                ("features", from_tensor(&encode(&p, &x))),
+            ])
+        }
+        "softmax" => {
+            let spec = field(inputs, "softmax")?;
+            let p = SoftmaxParams {
+                w: tensor_field(spec, "w")?,
+                b: vector_field(spec, "b")?,
+            };
+            let x = tensor_field(spec, "x")?;
+            let (j, grad) = softmax_cost(&p, &x, &usizes_field(spec, "labels")?);
+            outputs([
+                (
+                    "probabilities",
+                    from_tensor(&softmax(&tensor_field(spec, "z")?)),
+                ),
+                ("cost", from_f64(j)),
+                ("grad", from_vector(&grad)),
+                ("predictions", from_usizes(&softmax_predict(&p, &x))),
+            ])
+        }
+        "train_classifier" => {
+            let (spec, data) = (field(inputs, "train_classifier")?, field(inputs, "data")?);
+            let (x, labels) = (
+                tensor_field(data, "train_x")?,
+                usizes_field(data, "train_y")?,
+            );
+            let (p, history) = train_classifier(
+                &x,
+                &labels,
+                usize_field(spec, "hidden")?,
+                seed(spec)?,
+                usize_field(spec, "iterations")?,
+                f64_field(spec, "learning_rate")?,
+            );
+            let test_x = tensor_field(data, "test_x")?;
+            let test_y = usizes_field(data, "test_y")?;
+            outputs([
+                ("loss_history", list(history)),
+                (
+                    "train_accuracy",
+                    from_f64(accuracy(&predict(&p, &x), &labels)),
+                ),
+                (
+                    "test_accuracy",
+                    from_f64(accuracy(&predict(&p, &test_x), &test_y)),
+                ),
+            ])
+        }
+        "train_autoencoder" => {
+            let (spec, data) = (field(inputs, "train_autoencoder")?, field(inputs, "data")?);
+            let x = tensor_field(data, "train_x")?;
+            let (p, history) = train_autoencoder(
+                &x,
+                usize_field(spec, "hidden")?,
+                seed(spec)?,
+                usize_field(spec, "iterations")?,
+                f64_field(spec, "learning_rate")?,
+            );
+            let test_x = tensor_field(data, "test_x")?;
+            outputs([
+                ("loss_history", list(history)),
+                (
+                    "test_reconstruction_error",
+                    from_f64(cost(&p, &test_x, &test_x)),
+                ),
+            ])
+        }
+        "softmax_features" => {
+            let (spec, data) = (field(inputs, "softmax_features")?, field(inputs, "data")?);
+            let (x, labels) = (
+                tensor_field(data, "train_x")?,
+                usizes_field(data, "train_y")?,
+            );
+            let test_x = tensor_field(data, "test_x")?;
+            let test_y = usizes_field(data, "test_y")?;
+            let (iterations, rate) = (
+                usize_field(spec, "softmax_iterations")?,
+                f64_field(spec, "softmax_learning_rate")?,
+            );
+            let (raw, raw_history) = train_softmax(&x, &labels, iterations, rate);
+            let (ae, _) = train_autoencoder(
+                &x,
+                usize_field(spec, "hidden")?,
+                seed(spec)?,
+                usize_field(spec, "autoencoder_iterations")?,
+                f64_field(spec, "autoencoder_learning_rate")?,
+            );
+            let (features, test_features) = (encode(&ae, &x), encode(&ae, &test_x));
+            let (on_features, features_history) =
+                train_softmax(&features, &labels, iterations, rate);
+            outputs([
+                ("raw_loss_history", list(raw_history)),
+                ("features_loss_history", list(features_history)),
+                (
+                    "raw_accuracy",
+                    from_f64(accuracy(&softmax_predict(&raw, &test_x), &test_y)),
+                ),
+                (
+                    "features_accuracy",
+                    from_f64(accuracy(
+                        &softmax_predict(&on_features, &test_features),
+                        &test_y,
+                    )),
+                ),
+            ])
+        }
+        other => return Err(format!("lab3 has no graded item \"{other}\"")),
+    })
+}
+
+/// The network `{"w1", "b1", "w2", "b2"}` of a spec.
+fn params(spec: &Value) -> Result<Params, String> {
+    Ok(Params {
+        w1: tensor_field(spec, "w1")?,
+        b1: vector_field(spec, "b1")?,
+        w2: tensor_field(spec, "w2")?,
+        b2: vector_field(spec, "b2")?,
+    })
+}
+
+fn seed(spec: &Value) -> Result<u32, String> {
+    u32::try_from(usize_field(spec, "seed")?).map_err(|e| e.to_string())
+}

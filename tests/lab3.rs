@@ -1,0 +1,249 @@
+//! lab3 (seed 003: backpropagation, gradient checking, an autoencoder, a
+//! softmax classifier, batch gradient descent on digits) end to end, through
+//! the real binary: the fixtures hold what the seed asks of each case (the
+//! 8-5-10 network on a batch of 100, saturated units, scores at ±800, slices
+//! of the shipped digits), the solution scores 100, the handout 0, and each
+//! realistic mutant exactly what tests/mutants/lab3.toml derives by hand.
+
+mod common;
+
+use common::*;
+
+const LAB: &str = "lab3";
+const ANALYTIC: [&str; 3] = ["seed_network", "other_sizes", "wide_hidden"];
+const TRAINING: [&str; 2] = ["digits", "digits_other_slice"];
+
+/// The shipped digits, read here without the reference: (pixels / 16, label) per row.
+fn digits() -> Vec<(Vec<f64>, usize)> {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("reference/data/digits/digits.csv");
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|line| {
+            let v: Vec<u32> = line.split(',').map(|x| x.parse().unwrap()).collect();
+            (
+                v[..64].iter().map(|&p| f64::from(p) / 16.0).collect(),
+                v[64] as usize,
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_training_cases_are_column_slices_of_the_shipped_digits() {
+    let all = digits();
+    assert_eq!(all.len(), 1797);
+    let (train, test) = all.split_at(1347);
+    for case in TRAINING {
+        let data = &fixture(LAB, case)["inputs"]["data"];
+        for (part, x_key, y_key) in [(train, "train_x", "train_y"), (test, "test_x", "test_y")] {
+            let x = &data[x_key];
+            assert_eq!(x["shape"][0], 64, "{case}: one example per column");
+            let m = x["shape"][1].as_u64().unwrap() as usize;
+            let x = numbers(x);
+            let y: Vec<usize> = numbers(&data[y_key]).iter().map(|&v| v as usize).collect();
+            assert_eq!(y.len(), m);
+            // Column j is an image: find the first, then match all in order.
+            let column = |j: usize| (0..64).map(|r| x[r * m + j]).collect::<Vec<f64>>();
+            let start = part
+                .iter()
+                .position(|(px, _)| *px == column(0))
+                .unwrap_or_else(|| panic!("{case} {x_key}: first column not in the set"));
+            for (j, label) in y.iter().enumerate() {
+                assert_eq!(part[start + j].0, column(j), "{case} {x_key} column {j}");
+                assert_eq!(part[start + j].1, *label, "{case} {y_key} {j}");
+            }
+        }
+    }
+}
+
+#[test]
+fn the_cases_hold_the_seeds_network_and_the_hard_inputs() {
+    let seed = fixture(LAB, "seed_network");
+    let net = &seed["inputs"]["network"];
+    assert_eq!(net["w1"]["shape"], serde_json::json!([5, 8]));
+    assert_eq!(net["w2"]["shape"], serde_json::json!([10, 5]));
+    assert_eq!(net["x"]["shape"], serde_json::json!([8, 100]));
+    for case in ANALYTIC {
+        let f = fixture(LAB, case);
+        let (inputs, expected) = (&f["inputs"], &f["expected"]);
+        // A hidden unit past e^710 on the first example, and finite outputs.
+        let z2 = &expected["forward"]["z2"];
+        let m = z2["shape"][1].as_u64().unwrap() as usize;
+        let z2 = numbers(z2);
+        assert!(z2.iter().step_by(m).any(|&z| z > 710.0), "{case}");
+        assert!(numbers(&expected["forward"]["a2"])
+            .iter()
+            .all(|v| v.is_finite()));
+        // Softmax scores at ±800, finite probabilities summing to 1 by column.
+        let z = numbers(&inputs["softmax"]["z"]);
+        assert!(z.iter().any(|&v| v > 790.0) && z.iter().any(|&v| v < -790.0));
+        let p = &expected["softmax"]["probabilities"];
+        let (k, m) = (
+            p["shape"][0].as_u64().unwrap() as usize,
+            p["shape"][1].as_u64().unwrap() as usize,
+        );
+        let p = numbers(p);
+        for j in 0..m {
+            let sum: f64 = (0..k).map(|r| p[r * m + j]).sum();
+            assert!((sum - 1.0).abs() < 1e-12, "{case} column {j}");
+        }
+        // The check's expected numerical gradient is the analytic one, and
+        // the reference's own diff is rounding noise well below the rubric's 1e-7.
+        assert_eq!(
+            expected["gradient_check"]["numerical"],
+            expected["backprop"]["grad"]
+        );
+        let diff = expected["gradient_check"]["diff"].as_f64().unwrap();
+        assert!(diff > 0.0 && diff < 1e-8, "{case}: {diff}");
+    }
+}
+
+#[test]
+fn the_fixtures_agree_with_numpy() {
+    // scripts/derive_lab3.py (numpy 2.4.6): the classifier's first and last
+    // losses of both training runs, and the cost of the analytic cases.
+    let close = |got: f64, want: f64| (got - want).abs() <= 1e-12 * want.abs();
+    for (case, first, last) in [
+        ("digits", 1.5770804604640734, 0.34314602102186975),
+        (
+            "digits_other_slice",
+            1.3981130550224699,
+            0.37994713155269483,
+        ),
+    ] {
+        let h = numbers(&fixture(LAB, case)["expected"]["train_classifier"]["loss_history"]);
+        assert_eq!(h.len(), 100, "{case}");
+        assert!(close(h[0], first) && close(h[99], last), "{case}: {h:?}");
+    }
+    for (case, want) in [
+        ("seed_network", 1.5569055141355261),
+        ("other_sizes", 0.4687867594961932),
+        ("wide_hidden", 0.466931232757213),
+    ] {
+        let got = fixture(LAB, case)["expected"]["cost"]["cost"]
+            .as_f64()
+            .unwrap();
+        assert!(close(got, want), "{case}: {got}");
+    }
+}
+
+#[test]
+fn fixtures_are_what_the_reference_produces() {
+    let out = run(grade_bin().args(["fixtures", "--check", "--lab", LAB]));
+    assert!(out.status.success(), "{}", text(&out));
+}
+
+#[test]
+fn solution_scores_full_marks() {
+    check_solution_scores_full_marks(LAB);
+}
+
+#[test]
+fn handout_scores_zero_and_says_not_implemented() {
+    check_handout_scores_zero(LAB, std::time::Duration::from_secs(120));
+}
+
+#[test]
+fn weights_are_the_documented_ones() {
+    let max = max_scores(LAB);
+    let total: f64 = max.iter().map(|(_, p)| p).sum();
+    assert_eq!(total, 100.0);
+    let part = |prefixes: &[&str]| -> f64 {
+        max.iter()
+            .filter(|(n, _)| prefixes.iter().any(|p| n.starts_with(p)))
+            .map(|(_, p)| p)
+            .sum()
+    };
+    assert_eq!(part(&["forward pass"]), 10.0);
+    assert_eq!(part(&["cost:"]), 8.0);
+    assert_eq!(part(&["backprop:"]), 10.0);
+    assert_eq!(part(&["gradient ("]), 12.0);
+    assert_eq!(part(&["gradient check"]), 12.0);
+    assert_eq!(part(&["autoencoder cost", "autoencoder features"]), 12.0);
+    assert_eq!(
+        part(&[
+            "stable softmax",
+            "softmax cost",
+            "softmax gradient",
+            "softmax prediction"
+        ]),
+        18.0
+    );
+    assert_eq!(
+        part(&[
+            "classifier",
+            "autoencoder training",
+            "autoencoder held-out",
+            "softmax training",
+            "softmax held-out"
+        ]),
+        18.0
+    );
+}
+
+#[test]
+fn mutant_cost_sum_not_mean() {
+    check_mutant(LAB, "cost_sum_not_mean");
+}
+
+#[test]
+fn mutant_cost_without_half() {
+    check_mutant(LAB, "cost_without_half");
+}
+
+#[test]
+fn mutant_backprop_cost_summed() {
+    check_mutant(LAB, "backprop_cost_summed");
+}
+
+#[test]
+fn mutant_delta2_w2_not_transposed() {
+    check_mutant(LAB, "delta2_w2_not_transposed");
+}
+
+#[test]
+fn mutant_sigmoid_overflows() {
+    check_mutant(LAB, "sigmoid_overflows");
+}
+
+#[test]
+fn mutant_forward_examples_as_rows() {
+    check_mutant(LAB, "forward_examples_as_rows");
+}
+
+#[test]
+fn mutant_numerical_gradient_forward_difference() {
+    check_mutant(LAB, "numerical_gradient_forward_difference");
+}
+
+#[test]
+fn mutant_numerical_gradient_divides_by_epsilon() {
+    check_mutant(LAB, "numerical_gradient_divides_by_epsilon");
+}
+
+#[test]
+fn mutant_gradient_diff_over_sum_of_norms_is_no_mistake() {
+    check_mutant(LAB, "gradient_diff_over_sum_of_norms_is_no_mistake");
+}
+
+#[test]
+fn mutant_softmax_without_max_shift() {
+    check_mutant(LAB, "softmax_without_max_shift");
+}
+
+#[test]
+fn mutant_softmax_cost_not_averaged() {
+    check_mutant(LAB, "softmax_cost_not_averaged");
+}
+
+#[test]
+fn mutant_predict_from_hidden_layer() {
+    check_mutant(LAB, "predict_from_hidden_layer");
+}
+
+#[test]
+fn mutant_gradient_descent_ascends() {
+    check_mutant(LAB, "gradient_descent_ascends");
+}
