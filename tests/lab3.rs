@@ -13,26 +13,9 @@ const LAB: &str = "lab3";
 const ANALYTIC: [&str; 3] = ["seed_network", "other_sizes", "wide_hidden"];
 const TRAINING: [&str; 2] = ["digits", "digits_other_slice"];
 
-/// The shipped digits, read here without the reference: (pixels / 16, label) per row.
-fn digits() -> Vec<(Vec<f64>, usize)> {
-    let path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("reference/data/digits/digits.csv");
-    std::fs::read_to_string(path)
-        .unwrap()
-        .lines()
-        .map(|line| {
-            let v: Vec<u32> = line.split(',').map(|x| x.parse().unwrap()).collect();
-            (
-                v[..64].iter().map(|&p| f64::from(p) / 16.0).collect(),
-                v[64] as usize,
-            )
-        })
-        .collect()
-}
-
 #[test]
 fn the_training_cases_are_column_slices_of_the_shipped_digits() {
-    let all = digits();
+    let all = shipped_digits();
     assert_eq!(all.len(), 1797);
     let (train, test) = all.split_at(1347);
     for case in TRAINING {

@@ -12,26 +12,9 @@ use serde_json::Value;
 const LAB: &str = "modular";
 const CASES: [&str; 4] = ["small_batches", "single_example", "deep_relu", "tall_batch"];
 
-/// The shipped digits, read here without the reference: (pixels / 16, label) per row.
-fn digits() -> Vec<(Vec<f64>, usize)> {
-    let path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("reference/data/digits/digits.csv");
-    std::fs::read_to_string(path)
-        .unwrap()
-        .lines()
-        .map(|line| {
-            let v: Vec<u32> = line.split(',').map(|x| x.parse().unwrap()).collect();
-            (
-                v[..64].iter().map(|&p| f64::from(p) / 16.0).collect(),
-                v[64] as usize,
-            )
-        })
-        .collect()
-}
-
 #[test]
 fn the_training_cases_are_slices_of_the_shipped_digits() {
-    let all = digits();
+    let all = shipped_digits();
     assert_eq!(all.len(), 1797);
     let (train, test) = all.split_at(1347);
     for case in CASES {
