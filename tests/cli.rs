@@ -367,7 +367,7 @@ fn every_handout_builds_without_warnings_even_inside_the_workspace() {
             .arg(&handout));
         assert!(out.status.success(), "{}", text(&out));
         let build = run(std::process::Command::new(env!("CARGO"))
-            .args(["build", "--quiet"])
+            .args(["build", "--quiet", "--all-targets"])
             .env("CARGO_TARGET_DIR", &target)
             .current_dir(&handout));
         assert!(build.status.success(), "{lab}: {}", text(&build));

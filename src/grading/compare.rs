@@ -57,7 +57,7 @@ impl Rule {
     /// What the answer should have been, in words: `0.5477`, `at least 0.91`.
     fn expected_text(self, want: f64) -> String {
         match self {
-            Rule::Close | Rule::Exact => num(want),
+            Rule::Close | Rule::Exact | Rule::Accuracy => num(want),
             Rule::Rounded { decimals } => {
                 format!("{} (to {decimals} decimals)", rounded(want, decimals))
             }
@@ -462,7 +462,26 @@ fn accepts(have: f64, want: f64, tol: Tolerance) -> bool {
         }
         Rule::AtLeast(_) => tol.rule.bound(want).is_some_and(|b| have >= b),
         Rule::AtMost(_) => tol.rule.bound(want).is_some_and(|b| have <= b),
+        // Scored by `accuracy`: any well-formed answer (the expected shape,
+        // finite numbers) is an answer.
+        Rule::Accuracy => true,
     }
+}
+
+/// Right answers and how many there are: the elements of `got` equal to
+/// those of `expected` (lists of classes of the same length); `None` when
+/// `got` is not such a list.
+pub fn accuracy(expected: &Value, got: &Value) -> Option<(usize, usize)> {
+    let (want, have) = (expected.as_array()?, got.as_array()?);
+    if want.len() != have.len() || want.is_empty() {
+        return None;
+    }
+    let mut right = 0;
+    for (w, h) in want.iter().zip(have) {
+        let (w, h) = (to_f64(w).ok()?, to_f64(h).ok()?);
+        right += usize::from(w == h);
+    }
+    Some((right, want.len()))
 }
 
 /// How close a pattern must hold for a hint: the test's tolerance, or this

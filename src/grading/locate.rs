@@ -7,7 +7,7 @@
 //! with line tables and those items run again, so the feedback names the
 //! line. A submission without such a panic pays nothing.
 
-use super::{Grader, Run};
+use super::{Grader, Run, Which};
 use crate::build::{self, LineTables, Options};
 use anyhow::Result;
 use reference::wire::CALLED_FROM_FUNCTION;
@@ -59,7 +59,7 @@ impl Grader {
         };
         let mut items: Vec<String> = unlocated.iter().map(|(item, _)| item.clone()).collect();
         items.dedup();
-        let mut again = self.run_all(&probe, dir, start, Some(&items))?;
+        let mut again = self.run_all(&probe, dir, start, Which::Items(&items))?;
         for key in &unlocated {
             // Same code, same inputs: the same panic, now with its line.
             if let Some(run) = again.remove(key) {

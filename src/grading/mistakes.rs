@@ -291,8 +291,9 @@ fn run_source(
         .create(&runs_dir)?;
     let mut needed: Vec<(String, String)> = Vec::new();
     for t in &grader.rubric.tests {
-        // A mistake is a change to the code; written answers are no output of it.
-        if grader.lab.is_answers_item(&t.item) {
+        // A mistake is a change to the code; written answers are no output of
+        // it, and a training run that waits for other tests is not a fixture.
+        if grader.lab.is_answers_item(&t.item) || t.deferred() {
             continue;
         }
         for c in grader.rubric.cases_of(t) {

@@ -7,6 +7,7 @@
 //! the caller reports.
 
 pub mod answers;
+mod banded;
 pub mod compare;
 pub mod isolate;
 mod locate;
@@ -17,7 +18,7 @@ use crate::build::{self, BuildFailure, Deps, Toolchain};
 use crate::grading::compare::{compare, Mismatch, Tolerance};
 use crate::lab::fixture::{self, Case};
 use crate::lab::handout::Form;
-use crate::lab::rubric::{Rubric, Scoring, TestSpec, Visibility};
+use crate::lab::rubric::{Rubric, Rule, Scoring, TestSpec, Visibility};
 use crate::lab::Lab;
 use crate::report::results::{
     round_score, ExtraData, LeaderboardEntry, Results, Status, TestResult,
@@ -33,6 +34,18 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+/// Which (item, case) runs `run_all` starts.
+#[derive(Clone, Copy)]
+pub(crate) enum Which<'a> {
+    /// Every run of the tests that wait for none (and of the leaderboard).
+    Main,
+    /// The runs of the tests that wait for others (`after`: training), of
+    /// these items.
+    Deferred(&'a [String]),
+    /// Every run of these items (isolated credit's variants, line tables).
+    Items(&'a [String]),
+}
 
 /// The student's written answers, as runs of the answers item.
 #[derive(Default)]
@@ -336,7 +349,7 @@ impl Grader {
         };
         let compile_seconds = compile_start.elapsed().as_secs_f64();
         let run_start = Instant::now();
-        let mut runs = self.run_all(&probe, work.path(), start, None)?;
+        let mut runs = self.run_all(&probe, work.path(), start, Which::Main)?;
         runs.extend(written.runs.clone());
         if std::env::var_os("GRADE_TIMINGS").is_some() {
             eprintln!(
@@ -361,6 +374,17 @@ impl Grader {
             .map(|t| self.score_test(t, &runs))
             .collect::<Vec<_>>();
         // Isolated credit: failed tests graded again (nothing runs when all pass).
+        // Tests that wait for others (a training run) start now, if those
+        // passed as written: the run uses every function as the student wrote it.
+        let mut tests = tests;
+        self.run_deferred(
+            &probe,
+            work.path(),
+            &student.source,
+            start,
+            &mut tests,
+            &mut runs,
+        )?;
         let tests = match &self.isolation {
             Some(iso) => {
                 let (tests, _) = self.isolate(iso, &student.source, tests, work.path(), start)?;
@@ -378,7 +402,12 @@ impl Grader {
                     "Graded {} for {} ({} cases per test at most).",
                     student.found_at,
                     self.lab.spec.title,
-                    self.rubric.cases.len()
+                    self.rubric
+                        .tests
+                        .iter()
+                        .map(|t| self.rubric.cases_of(t).len())
+                        .max()
+                        .unwrap_or(0)
                 );
                 if let Some(note) = student.ignored_note() {
                     text.push('\n');
@@ -406,6 +435,8 @@ impl Grader {
     /// and compares its output (every output within the test's tolerance),
     /// or, when no test does, when the output equals the expected one within
     /// the rubric's default tolerance. A failing run's number is not ranked.
+    /// A column an accuracy test grades is the percentage right, posted
+    /// whenever that run answered (it ran only when its `after` tests passed).
     fn leaderboard(&self, runs: &BTreeMap<(String, String), Run>) -> Vec<LeaderboardEntry> {
         self.rubric
             .leaderboard
@@ -434,7 +465,14 @@ impl Grader {
                 if !passed {
                     return None;
                 }
-                let value = last_number(output)?;
+                // A column an accuracy test grades ranks the share right, in %.
+                let value = match graders.iter().find(|t| t.rule() == Rule::Accuracy) {
+                    Some(t) => {
+                        let (right, total) = self.accuracy_of(t, case, run).ok()?;
+                        (right as f64 * 10000.0 / total as f64).round() / 100.0
+                    }
+                    None => last_number(output)?,
+                };
                 value.is_finite().then(|| LeaderboardEntry {
                     name: l.name.clone(),
                     value,
@@ -483,14 +521,14 @@ impl Grader {
         }
     }
 
-    /// Runs every distinct (item, case) the rubric needs (of the items
-    /// `only` lists, when given), `jobs` at a time.
+    /// Runs every distinct (item, case) of `which` tests the rubric needs,
+    /// `jobs` at a time.
     fn run_all(
         &self,
         probe: &Path,
         work: &Path,
         start: Instant,
-        only: Option<&[String]>,
+        which: Which,
     ) -> Result<BTreeMap<(String, String), Run>> {
         use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
         // Inputs live outside the confined folder, in a folder only the
@@ -526,6 +564,18 @@ impl Grader {
                 .context("cannot write a case's inputs")?;
         }
         let mut needed: Vec<(String, String)> = Vec::new();
+        let deferred: Vec<(String, String)> = self
+            .rubric
+            .tests
+            .iter()
+            .filter(|t| t.deferred())
+            .flat_map(|t| {
+                self.rubric
+                    .cases_of(t)
+                    .into_iter()
+                    .map(|c| (t.item.clone(), c.id.clone()))
+            })
+            .collect();
         for t in &self.rubric.tests {
             for c in self.rubric.cases_of(t) {
                 let key = (t.item.clone(), c.id.clone());
@@ -540,8 +590,12 @@ impl Grader {
                 needed.push(key);
             }
         }
-        if let Some(items) = only {
-            needed.retain(|(item, _)| items.contains(item));
+        match which {
+            Which::Main => needed.retain(|key| !deferred.contains(key)),
+            Which::Deferred(items) => {
+                needed.retain(|key| deferred.contains(key) && items.contains(&key.0))
+            }
+            Which::Items(items) => needed.retain(|(item, _)| items.contains(item)),
         }
         // Written answers come from the answers file, not the probe.
         needed.retain(|(item, _)| !self.lab.is_answers_item(item));
@@ -630,12 +684,21 @@ impl Grader {
         if !failed.is_empty() {
             mistakes::name_in_run(self, run, case_id, &failed);
         }
+        // An accuracy test is scored from its answer (a list of classes, small).
+        let accuracy_outputs: Vec<String> = self
+            .rubric
+            .tests
+            .iter()
+            .filter(|t| t.rule() == Rule::Accuracy && t.item == item)
+            .flat_map(|t| output_names(t, &case.expected[item]))
+            .collect();
         let kept: Vec<&str> = self
             .rubric
             .leaderboard
             .iter()
             .filter(|l| l.item == item && l.case == case_id)
             .map(|l| l.output.as_str())
+            .chain(accuracy_outputs.iter().map(String::as_str))
             .collect();
         if let Ok(Value::Object(outputs)) = &mut run.result {
             outputs.retain(|name, _| kept.contains(&name.as_str()));
@@ -674,9 +737,10 @@ impl Grader {
             .get(&(item.to_string(), case.to_string()))
             .copied()
             .unwrap_or(ANSWER_FLOOR);
+        let seconds = self.run_seconds(item);
         let limits = Limits {
-            wall: Duration::from_secs_f64(l.case_seconds),
-            cpu_seconds: l.case_seconds.ceil() as u64 + 1,
+            wall: Duration::from_secs_f64(seconds),
+            cpu_seconds: seconds.ceil() as u64 + 1,
             address_space: Some(l.memory_mib << 20),
             file_size: RUN_DISK_BYTES,
             open_files: 64,
@@ -707,7 +771,22 @@ impl Grader {
         })
     }
 
+    /// A run's time limit: the longest `seconds` of the tests of its item,
+    /// else the rubric's `case_seconds`.
+    fn run_seconds(&self, item: &str) -> f64 {
+        self.rubric
+            .tests
+            .iter()
+            .filter(|t| t.item == item)
+            .filter_map(|t| t.seconds)
+            .fold(None, |m: Option<f64>, s| Some(m.map_or(s, |m| m.max(s))))
+            .unwrap_or(self.rubric.limits.case_seconds)
+    }
+
     fn score_test(&self, test: &TestSpec, runs: &BTreeMap<(String, String), Run>) -> TestResult {
+        if test.rule() == Rule::Accuracy {
+            return self.score_accuracy(test, runs);
+        }
         let cases = self.rubric.cases_of(test);
         let mut lines = Vec::new();
         let mut passed = 0usize;

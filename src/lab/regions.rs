@@ -5,7 +5,10 @@
 //! A stub leaves the function's parameters unused, and rustc warns about
 //! each. So that a handout builds without warnings, the opening marker may
 //! carry one line of handout-only code that the stub runs before `todo!()`:
-//! `// BEGIN SOLUTION (handout: let _ = (x, y);)`.
+//! `// BEGIN SOLUTION (handout: let _ = (x, y);)`. A region whose handout
+//! is working code, not a task (a starting point students may change, such
+//! as CS240's hyperparameters), is `// BEGIN SOLUTION (handout instead: CODE)`:
+//! CODE replaces the region, with no `todo!()`.
 
 const BEGIN: &str = "// BEGIN SOLUTION";
 const END: &str = "// END SOLUTION";
@@ -25,9 +28,10 @@ pub fn render(source: &str, form: Form, name: &str) -> Result<String, String> {
     for (i, line) in source.lines().enumerate() {
         let marker = line.trim();
         if let Some(rest) = marker.strip_prefix(BEGIN) {
-            let Some(stub) = handout_stub(rest) else {
+            let Some((stub, task)) = handout_stub(rest) else {
                 return Err(format!(
-                    "{name}:{}: after `{BEGIN}`, write nothing or `(handout: CODE)`",
+                    "{name}:{}: after `{BEGIN}`, write nothing, `(handout: CODE)` or \
+                     `(handout instead: CODE)`",
                     i + 1
                 ));
             };
@@ -46,8 +50,10 @@ pub fn render(source: &str, form: Form, name: &str) -> Result<String, String> {
                     out.push_str(stub);
                     out.push('\n');
                 }
-                out.push_str(indent);
-                out.push_str("todo!()\n");
+                if task {
+                    out.push_str(indent);
+                    out.push_str("todo!()\n");
+                }
             }
         } else if marker == END {
             if open.take().is_none() {
@@ -70,15 +76,20 @@ pub fn render(source: &str, form: Form, name: &str) -> Result<String, String> {
     Ok(out)
 }
 
-/// The handout-only code after an opening marker: `""` for none, `None` when
-/// the text is not `(handout: CODE)`.
-fn handout_stub(after_marker: &str) -> Option<&str> {
+/// The handout-only code after an opening marker (`""` for none) and whether
+/// `todo!()` follows it (false for `(handout instead: CODE)`); `None` when
+/// the text is neither form.
+fn handout_stub(after_marker: &str) -> Option<(&str, bool)> {
     let rest = after_marker.trim();
     if rest.is_empty() {
-        return Some("");
+        return Some(("", true));
     }
-    let code = rest.strip_prefix("(handout:")?.strip_suffix(')')?.trim();
-    (!code.is_empty()).then_some(code)
+    let (code, task) = match rest.strip_prefix("(handout instead:") {
+        Some(code) => (code, false),
+        None => (rest.strip_prefix("(handout:")?, true),
+    };
+    let code = code.strip_suffix(')')?.trim();
+    (!code.is_empty()).then_some((code, task))
 }
 
 #[cfg(test)]
@@ -95,6 +106,11 @@ mod tests {
         assert_eq!(
             render(src, Form::Solution, "x").unwrap(),
             "fn f(x: u32) -> u32 {\n    x + 1\n}\n"
+        );
+        let tuned = "fn h() -> u32 {\n    // BEGIN SOLUTION (handout instead: 8)\n    24\n    // END SOLUTION\n}\n";
+        assert_eq!(
+            render(tuned, Form::Handout, "x").unwrap(),
+            "fn h() -> u32 {\n    8\n}\n"
         );
         let err = render(
             "// BEGIN SOLUTION please\n// END SOLUTION\n",

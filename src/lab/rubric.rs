@@ -123,6 +123,33 @@ pub struct TestSpec {
     pub visibility: Visibility,
     #[serde(default)]
     pub scoring: Scoring,
+    /// For `compare = "accuracy"`: the bands the share of right answers is
+    /// placed in, each with its points (the test's points are the best
+    /// band's; 0 for an ungraded contest such as CS240's tuning).
+    #[serde(default)]
+    pub bands: Vec<Band>,
+    /// Test numbers that must pass in full, as written, before this test's
+    /// runs start (a training run that uses the graded functions): otherwise
+    /// it is not run, scores 0 and posts nothing to the leaderboard.
+    #[serde(default)]
+    pub after: Vec<String>,
+    /// This test's runs' own time limit, instead of `limits.case_seconds`
+    /// (a training run's budget).
+    #[serde(default)]
+    pub seconds: Option<f64>,
+}
+
+/// An accuracy band (`[[tests.bands]]`): reached when the share of right
+/// answers is strictly `above` its bound, as the seeds word them ("greater
+/// than 90 %: very good").
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Band {
+    pub name: String,
+    /// A share in `[0, 1)`.
+    pub above: f64,
+    #[serde(default)]
+    pub points: f64,
 }
 
 /// A rubric test's comparison (`compare = ...`).
@@ -141,6 +168,9 @@ pub enum Rule {
     /// One-sided: the answer must not exceed the bound (an error, a gradient
     /// check's relative difference).
     AtMost(Bound),
+    /// A list of classes, scored by the share equal to the expected ones
+    /// (placed in the test's `bands`); any well-formed answer is "answered".
+    Accuracy,
 }
 
 /// The bound of a one-sided comparison.
@@ -163,9 +193,24 @@ pub enum CompareKind {
     Exact,
     AtLeast,
     AtMost,
+    Accuracy,
 }
 
 impl TestSpec {
+    /// Whether this test waits for others (`after`): its runs start only
+    /// once the main runs are scored.
+    pub fn deferred(&self) -> bool {
+        !self.after.is_empty()
+    }
+
+    /// The best band `share` reaches, if any.
+    pub fn band(&self, share: f64) -> Option<&Band> {
+        self.bands
+            .iter()
+            .filter(|b| share > b.above)
+            .max_by(|a, b| a.above.total_cmp(&b.above))
+    }
+
     /// The comparison this test applies (valid once the rubric is loaded).
     pub fn rule(&self) -> Rule {
         let bound = || match (self.threshold, self.margin) {
@@ -182,6 +227,7 @@ impl TestSpec {
             CompareKind::Exact => Rule::Exact,
             CompareKind::AtLeast => Rule::AtLeast(bound()),
             CompareKind::AtMost => Rule::AtMost(bound()),
+            CompareKind::Accuracy => Rule::Accuracy,
         }
     }
 
@@ -193,6 +239,7 @@ impl TestSpec {
             CompareKind::Exact => "exact",
             CompareKind::AtLeast => "at_least",
             CompareKind::AtMost => "at_most",
+            CompareKind::Accuracy => "accuracy",
         };
         let one_sided = matches!(self.compare, CompareKind::AtLeast | CompareKind::AtMost);
         match (self.compare, self.decimals) {
@@ -231,7 +278,54 @@ impl TestSpec {
                     .into(),
             );
         }
-        Ok(())
+        self.check_bands(kind)
+    }
+
+    /// Bands belong to `compare = "accuracy"`, which needs at least one; the
+    /// test's points are its best band's.
+    fn check_bands(&self, kind: &str) -> Result<(), String> {
+        if self.compare != CompareKind::Accuracy {
+            if !self.bands.is_empty() {
+                return Err(format!(
+                    "bands: only for compare = \"accuracy\" (this test's is \"{kind}\")"
+                ));
+            }
+            return Ok(());
+        }
+        if self.bands.is_empty() {
+            return Err("bands: compare = \"accuracy\" needs at least one \
+                        (e.g. [[tests.bands]] name = \"Good\", above = 0.87)"
+                .into());
+        }
+        let mut names = BTreeSet::new();
+        for (j, b) in self.bands.iter().enumerate() {
+            if b.name.trim().is_empty() || !names.insert(b.name.as_str()) {
+                return Err(format!("bands[{j}].name: empty or used twice"));
+            }
+            if !(b.above.is_finite() && (0.0..1.0).contains(&b.above)) {
+                return Err(format!(
+                    "bands[{j}].above: a share of right answers in [0, 1), found {}",
+                    b.above
+                ));
+            }
+            if !(b.points.is_finite() && b.points >= 0.0) {
+                return Err(format!(
+                    "bands[{j}].points: must be a number ≥ 0, found {}",
+                    b.points
+                ));
+            }
+        }
+        let best = self.bands.iter().map(|b| b.points).fold(0.0, f64::max);
+        if (best - self.points).abs() > 1e-9 {
+            return Err(format!(
+                "points: {} but the best band gives {best}; a banded test is worth its best band",
+                self.points
+            ));
+        }
+        match &self.cases {
+            Some(c) if c.len() == 1 => Ok(()),
+            _ => Err("cases: an accuracy test names exactly one case (its data set)".into()),
+        }
     }
 }
 
@@ -345,6 +439,28 @@ impl Rubric {
                 return Err(format!(
                     "{at}.outputs: empty; omit the key to compare every output"
                 ));
+            }
+            if let Some(v) = t.seconds {
+                if !(v.is_finite() && v > 0.0 && v <= l.submission_seconds) {
+                    return Err(format!(
+                        "{at}.seconds: must be positive and at most limits.submission_seconds \
+                         ({}), found {v}",
+                        l.submission_seconds
+                    ));
+                }
+            }
+        }
+        for (i, t) in self.tests.iter().enumerate() {
+            let at = format!("tests[{i}] ({})", t.name);
+            for n in &t.after {
+                let Some(other) = self.tests.iter().find(|o| o.number == *n) else {
+                    return Err(format!("{at}.after: no test is numbered \"{n}\""));
+                };
+                if other.number == t.number || other.deferred() {
+                    return Err(format!(
+                        "{at}.after: \"{n}\" waits for other tests itself; name tests that run first"
+                    ));
+                }
             }
         }
         for (i, l) in self.leaderboard.iter().enumerate() {

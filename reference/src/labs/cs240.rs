@@ -12,17 +12,43 @@ use solution as lab;
 pub mod adapter;
 
 use super::{CaseSpec, LabReference};
+use crate::data::{load_digits, Digits, DIGITS_CLASSES, DIGITS_MAX_PIXEL, DIGITS_PIXELS};
 use crate::rng::RandomState;
-use crate::wire::{from_tensor, from_tensors};
+use crate::wire::{from_tensor, from_tensors, from_usizes};
 use ndarray::Array2;
 use serde_json::{json, Value};
 
 pub const LAB: LabReference = LabReference {
     name: "cs240",
     items: adapter::ITEMS,
-    call: adapter::call,
+    call,
     cases,
 };
+
+/// The items of the cases drawn from seeds: all but the tuning run.
+pub const ANALYTIC_ITEMS: &[&str] = &[
+    "sigmoid",
+    "sigmoid_derivative",
+    "cost_derivative",
+    "cost",
+    "forward_pass",
+    "back_propagation",
+    "mini_batch_gd",
+];
+
+/// The case of section 1.2 (hyperparameter tuning) on the shipped digits.
+pub const TUNING_CASE: &str = "digits_tuning";
+
+/// The adapter, but for the tuning run: what it is graded against is the
+/// test images' true labels, not the reference's own predictions (the
+/// student's accuracy is the share of labels they get right).
+fn call(item: &str, inputs: &Value) -> Result<Value, String> {
+    if item == "tuning" {
+        let digits = load_digits()?;
+        return Ok(json!({ "predicted": from_usizes(&digits.test().labels) }));
+    }
+    adapter::call(item, inputs)
+}
 
 /// A network shape and the training run graded on it.
 struct Scenario {
@@ -88,7 +114,44 @@ const SCENARIOS: &[Scenario] = &[
 ];
 
 fn cases() -> Vec<CaseSpec> {
-    SCENARIOS.iter().map(case).collect()
+    let mut cases: Vec<CaseSpec> = SCENARIOS.iter().map(case).collect();
+    cases.push(tuning_case());
+    cases
+}
+
+/// The digits' fixed split (`crate::data`), pixels as the file's integers
+/// 0–16 (the adapter divides by 16), the test set without its labels: the
+/// student's network is trained on the first 1,347 images and classifies
+/// the last 450.
+fn tuning_case() -> CaseSpec {
+    let digits = load_digits().expect("the shipped digits (reference/data/digits)");
+    let pixels = |d: &Digits| -> Vec<usize> {
+        d.images
+            .iter()
+            .map(|&v| (v * DIGITS_MAX_PIXEL).round() as usize)
+            .collect()
+    };
+    let (train, test) = (digits.train(), digits.test());
+    CaseSpec {
+        id: TUNING_CASE.to_string(),
+        description: "the digits: train on 1,347 images, classify 450".to_string(),
+        origin: json!({
+            "data": "reference/data/digits/digits.csv: rows 1-1347 train, rows 1348-1797 test \
+                     (their labels are the expected output, never given to the probe)",
+            "network": "NeuralNetwork::new(&[64, hidden_layers.., 10], network_seed) with the \
+                        student's hyperparameters()",
+        }),
+        inputs: json!({
+            "pixels": DIGITS_PIXELS,
+            "pixel_max": DIGITS_MAX_PIXEL as usize,
+            "classes": DIGITS_CLASSES,
+            "network_seed": 0,
+            "train_pixels": from_usizes(&pixels(&train)),
+            "train_labels": from_usizes(&train.labels),
+            "test_pixels": from_usizes(&pixels(&test)),
+        }),
+        items: Some(&["tuning"]),
+    }
 }
 
 fn case(s: &Scenario) -> CaseSpec {
@@ -145,6 +208,42 @@ fn case(s: &Scenario) -> CaseSpec {
             ),
         }),
         inputs,
-        items: None,
+        items: Some(ANALYTIC_ITEMS),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The share of the test images the reference's network, trained with the
+    /// solution's `hyperparameters()`, classifies right.
+    fn solution_accuracy() -> f64 {
+        let case = tuning_case();
+        let got = adapter::call("tuning", &case.inputs).expect("trains");
+        let truth = call("tuning", &case.inputs).expect("labels");
+        let (got, truth) = (&got["predicted"], &truth["predicted"]);
+        let right = (0..truth.as_array().unwrap().len())
+            .filter(|&i| got[i] == truth[i])
+            .count();
+        right as f64 / truth.as_array().unwrap().len() as f64
+    }
+
+    #[test]
+    fn the_solutions_hyperparameters_reach_the_seeds_excellent_band() {
+        // Section 1.2: "greater than 92 %: excellent".
+        let accuracy = solution_accuracy();
+        assert!(accuracy > 0.92, "{accuracy}");
+    }
+
+    #[test]
+    fn the_tuning_case_never_gives_the_test_labels_to_the_probe() {
+        let case = tuning_case();
+        let keys: Vec<&String> = case.inputs.as_object().unwrap().keys().collect();
+        assert!(!keys.iter().any(|k| k.contains("test_labels")), "{keys:?}");
+        assert_eq!(
+            case.inputs["test_pixels"].as_array().unwrap().len(),
+            450 * 64
+        );
     }
 }

@@ -17,6 +17,22 @@ pub struct Gradients {
     pub dc_dw: Vec<Array2<f64>>,
 }
 
+/// The choices of section 1.2 (hyperparameter tuning): the grader builds
+/// `NeuralNetwork::new(&[64, hidden_layers.., 10], 0)`, trains it with your
+/// `mini_batch_gd(training_data, epochs, mini_batch_size, eta)` on the digits'
+/// training set, and reports its accuracy on the test set.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Hyperparameters {
+    /// Neurons of each hidden layer, first to last, e.g. `vec![8, 8]`.
+    pub hidden_layers: Vec<usize>,
+    /// The learning rate η.
+    pub eta: f64,
+    /// Examples per mini-batch.
+    pub mini_batch_size: usize,
+    /// Passes over the training set.
+    pub epochs: usize,
+}
+
 /// A fully connected sigmoid network, as in the Python lab.
 #[derive(Clone, Debug)]
 pub struct NeuralNetwork {

@@ -1,0 +1,1 @@
+../../../data/digits/loader.rs

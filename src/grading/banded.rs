@@ -1,0 +1,249 @@
+//! Tests that wait for others and are scored by accuracy bands: a training
+//! run such as CS240's hyperparameter tuning (section 1.2). The run starts
+//! only when the tests it names in `after` passed in full as written (it
+//! trains with every function as the student wrote it); its answer is one
+//! class per held-out example, never told the labels, and its score is the
+//! points of the best band its accuracy reaches (0 in an ungraded contest).
+
+use super::{hidden_reason, output_names, round_seconds, Grader, Run, Which};
+use crate::grading::compare::accuracy;
+use crate::lab::fixture::Case;
+use crate::lab::rubric::TestSpec;
+use crate::report::results::{round_score, TestResult};
+use crate::report::untrusted;
+use anyhow::Result;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Instant;
+
+type Runs = BTreeMap<(String, String), Run>;
+
+impl Grader {
+    /// Runs the tests that wait for others whose `after` tests passed (as
+    /// written, in `tests`), scores them into `tests`, and adds their runs to
+    /// `runs` (for the leaderboard); the others get a "not run" result.
+    pub(super) fn run_deferred(
+        &self,
+        probe: &Path,
+        work: &Path,
+        source: &str,
+        start: Instant,
+        tests: &mut [TestResult],
+        runs: &mut Runs,
+    ) -> Result<()> {
+        let mut ready: Vec<String> = Vec::new();
+        for (i, spec) in self.rubric.tests.iter().enumerate() {
+            if !spec.deferred() {
+                continue;
+            }
+            let blocking = self.blocking(spec, tests);
+            if blocking.is_empty() {
+                ready.push(spec.item.clone());
+            } else {
+                tests[i] = not_run(spec, &blocking);
+            }
+        }
+        if ready.is_empty() {
+            return Ok(());
+        }
+        let mut more = self.run_all(probe, work, start, Which::Deferred(&ready))?;
+        self.locate_panics(source, &mut more, &work.join("deferred-lines"), start)?;
+        runs.extend(more);
+        for (i, spec) in self.rubric.tests.iter().enumerate() {
+            if spec.deferred() && ready.contains(&spec.item) {
+                tests[i] = self.score_test(spec, runs);
+            }
+        }
+        Ok(())
+    }
+
+    /// The tests `spec` waits for that did not pass in full, as
+    /// "name (test N)".
+    fn blocking(&self, spec: &TestSpec, tests: &[TestResult]) -> Vec<String> {
+        spec.after
+            .iter()
+            .filter_map(|n| {
+                let j = self.rubric.tests.iter().position(|t| t.number == *n)?;
+                let r = &tests[j];
+                (r.status != "passed" || r.score < r.max_score)
+                    .then(|| format!("{} (test {})", r.name, r.number))
+            })
+            .collect()
+    }
+
+    /// An accuracy test's result: the share of right classes, its band and
+    /// points, how long the run took of its budget; or why there is none.
+    pub(super) fn score_accuracy(&self, test: &TestSpec, runs: &Runs) -> TestResult {
+        let cases = self.rubric.cases_of(test);
+        let Some(case_ref) = cases.first() else {
+            return not_run(test, &[]);
+        };
+        let case = &self.cases[&case_ref.id];
+        let Some(run) = runs.get(&(test.item.clone(), case.id.clone())) else {
+            return not_run(test, &[]);
+        };
+        let budget = self.run_seconds(&test.item);
+        let mut lines = Vec::new();
+        let (score, passed) = match self.accuracy_of(test, case, run) {
+            Ok((right, total)) => {
+                let share = right as f64 / total as f64;
+                let band = test.band(share);
+                let label = if case_ref.hidden {
+                    "a hidden case".to_string()
+                } else {
+                    format!("case {} ({})", case.id, case.description)
+                };
+                lines.push(format!(
+                    "Accuracy: {} ({right} of {total} right) on {label}.",
+                    percent(share)
+                ));
+                lines.push(match band {
+                    Some(b) => format!("Band: {} (above {}).", b.name, percent(b.above)),
+                    None => {
+                        let lowest = test
+                            .bands
+                            .iter()
+                            .min_by(|a, b| a.above.total_cmp(&b.above))
+                            .map(|b| format!("{}, is above {}", b.name, percent(b.above)))
+                            .unwrap_or_default();
+                        format!("Band: none yet (the lowest, {lowest}).")
+                    }
+                });
+                lines.push(format!("Bands: {}.", bands_text(test)));
+                lines.push(format!(
+                    "The run took {:.2} s of its {} s budget.",
+                    run.seconds,
+                    trim(budget)
+                ));
+                (band.map_or(0.0, |b| b.points), band.is_some())
+            }
+            Err(reason) => {
+                let reason = if case_ref.hidden {
+                    hidden_reason(&reason)
+                } else {
+                    reason
+                };
+                let said = if reason.starts_with("did not finish within")
+                    || reason.starts_with("used more than")
+                {
+                    format!(
+                        "Training did not finish within its {} s budget and was stopped: fewer \
+                         epochs, larger mini-batches or smaller hidden layers train faster.",
+                        trim(budget)
+                    )
+                } else {
+                    format!("No accuracy: the run {reason}.")
+                };
+                lines.push(said);
+                lines.push("Nothing is posted to the leaderboard.".into());
+                (0.0, false)
+            }
+        };
+        if test.points == 0.0 {
+            lines.push("Ungraded: it counts for no points.".into());
+        }
+        TestResult {
+            score: round_score(score),
+            max_score: test.points,
+            status: if passed { "passed" } else { "failed" }.into(),
+            name: test.name.clone(),
+            number: test.number.clone(),
+            output: untrusted::clip(&lines.join("\n"), untrusted::TEST_BYTES),
+            visibility: test.visibility,
+            execution_time: round_seconds(run.seconds),
+        }
+    }
+
+    /// Right classes and how many there are in `run`'s answer to the
+    /// accuracy test `test` on `case`, or why there are none.
+    pub(super) fn accuracy_of(
+        &self,
+        test: &TestSpec,
+        case: &Case,
+        run: &Run,
+    ) -> Result<(usize, usize), String> {
+        let outputs = run.result.as_ref().map_err(Clone::clone)?;
+        let expected = &case.expected[&test.item];
+        let name = output_names(test, expected)
+            .into_iter()
+            .next()
+            .ok_or("has no output to score")?;
+        let got = outputs
+            .get(&name)
+            .ok_or_else(|| format!("answered without \"{name}\""))?;
+        accuracy(&expected[&name], got).ok_or_else(|| {
+            format!("answered \"{name}\" with something other than one class per example")
+        })
+    }
+}
+
+/// A deferred test that did not run: the tests that must pass first.
+fn not_run(spec: &TestSpec, blocking: &[String]) -> TestResult {
+    let output = if blocking.is_empty() {
+        "Not run.".to_string()
+    } else {
+        format!(
+            "Not run: it uses your code of tests {}, and {} did not pass in full: {}. Once \
+             they pass, this run starts.",
+            spec.after.join(", "),
+            if blocking.len() == 1 {
+                "this one"
+            } else {
+                "these"
+            },
+            blocking.join(", ")
+        )
+    };
+    TestResult {
+        score: 0.0,
+        max_score: spec.points,
+        status: "failed".into(),
+        name: spec.name.clone(),
+        number: spec.number.clone(),
+        output,
+        visibility: spec.visibility,
+        execution_time: 0.0,
+    }
+}
+
+/// A share as a percentage people read: `92.89 %`.
+pub fn percent(share: f64) -> String {
+    format!("{} %", trim((share * 10000.0).round() / 100.0))
+}
+
+/// A number without trailing zeros: `60`, `92.5`.
+fn trim(x: f64) -> String {
+    let text = format!("{x:.2}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// The bands, best first: "Excellent above 92 %, Good above 87 %".
+fn bands_text(test: &TestSpec) -> String {
+    let mut bands: Vec<_> = test.bands.iter().collect();
+    bands.sort_by(|a, b| b.above.total_cmp(&a.above));
+    bands
+        .iter()
+        .map(|b| {
+            let points = if b.points > 0.0 {
+                format!(" ({} points)", trim(b.points))
+            } else {
+                String::new()
+            };
+            format!("{} above {}{points}", b.name, percent(b.above))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shares_read_as_percentages() {
+        assert_eq!(percent(418.0 / 450.0), "92.89 %");
+        assert_eq!(percent(0.92), "92 %");
+        assert_eq!(percent(0.875), "87.5 %");
+        assert_eq!(trim(60.0), "60");
+    }
+}
