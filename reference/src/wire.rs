@@ -26,6 +26,16 @@ pub const FRAME_MAGIC: &str = "GRADE-ANSWER-v1";
 /// has no line tables: by function (`… called from your `forward_pass``).
 /// The grader looks for it to build again with line tables.
 pub const CALLED_FROM_FUNCTION: &str = ", called from your `";
+
+/// Starts an adapter's error that is the student's, not the grader's (a
+/// choice the adapter cannot use, such as a mini-batch of 0): the grader
+/// reports the rest as the run's outcome ("was refused: ...").
+pub const REFUSED: &str = "refused: ";
+
+/// An adapter error that blames the student's choice: see [`REFUSED`].
+pub fn refused(why: impl std::fmt::Display) -> String {
+    format!("{REFUSED}{why}")
+}
 /// Environment variable naming the descriptor the probe answers on.
 pub const ANSWER_FD_VAR: &str = "GRADE_ANSWER_FD";
 

@@ -997,6 +997,7 @@ fn hidden_reason(reason: &str) -> String {
         ("its answer was larger", "answer too large"),
         ("answer too large", "answer too large"),
         ("its answer was invalid", "invalid answer"),
+        ("was refused", "refused (the choice cannot be run)"),
         (
             "not run",
             "not run (the submission's time budget was used up)",
@@ -1068,9 +1069,11 @@ fn interpret(outcome: &Outcome, limits: &Limits) -> Result<Value, String> {
                 describe_exit(exit, &stderr, limits)
             )),
             (Ok(Answer::Panic(msg)), _) => Err(panic_message(&msg)),
-            (Ok(Answer::Error(msg)), _) => {
-                Err(format!("the grader could not run this case: {msg}"))
-            }
+            (Ok(Answer::Error(msg)), _) => Err(match msg.strip_prefix(reference::wire::REFUSED) {
+                // The adapter blames the student's choice: theirs to fix.
+                Some(why) => format!("was refused: {why}"),
+                None => format!("the grader could not run this case: {msg}"),
+            }),
             (Err(why), _) => Err(format!("its answer was invalid: {why}")),
         };
     }

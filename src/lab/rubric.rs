@@ -531,6 +531,66 @@ mod tests {
         Ok(r)
     }
 
+    /// GOOD plus a banded training test "9" that waits for test "1".
+    fn banded(extra: &str) -> String {
+        format!(
+            "{GOOD}\n[[tests]]\nnumber = \"9\"\nname = \"tuning\"\nitem = \"t\"\ncases = [\"a\"]\n\
+             compare = \"accuracy\"\nafter = [\"1\"]\n{extra}"
+        )
+    }
+
+    #[test]
+    fn a_banded_test_is_worth_its_best_band_and_waits_for_real_tests() {
+        let ok = banded(
+            "points = 2\nseconds = 30\nbands = [{ name = \"Good\", above = 0.87, points = 2 }, \
+             { name = \"Fair\", above = 0.5, points = 1 }]\n",
+        );
+        let r = parse(&ok).unwrap();
+        let t = &r.tests[1];
+        assert!(t.deferred());
+        assert_eq!(t.band(0.9).map(|b| b.name.as_str()), Some("Good"));
+        assert_eq!(
+            t.band(0.87).map(|b| b.name.as_str()),
+            Some("Fair"),
+            "strictly above"
+        );
+        assert_eq!(t.band(0.5), None);
+        for (extra, key) in [
+            ("points = 0\n", "bands: compare = \"accuracy\" needs"),
+            ("points = 1\nbands = [{ name = \"G\", above = 0.8, points = 2 }]\n", "points: 1 but the best band gives 2"),
+            ("points = 0\nbands = [{ name = \"G\", above = 1.0 }]\n", "bands[0].above"),
+            ("points = 0\nbands = [{ name = \"G\", above = 0.1 }, { name = \"G\", above = 0.2 }]\n", "bands[1].name"),
+            ("points = 0\nseconds = 301\nbands = [{ name = \"G\", above = 0.1 }]\n", "seconds: must be positive"),
+        ] {
+            let err = parse(&banded(extra)).unwrap_err();
+            assert!(err.contains(key), "{extra}: {err}");
+        }
+        let unknown = banded("points = 0\nbands = [{ name = \"G\", above = 0.1 }]\n")
+            .replace("after = [\"1\"]", "after = [\"7\"]");
+        assert!(parse(&unknown)
+            .unwrap_err()
+            .contains("after: no test is numbered \"7\""));
+        let own = banded("points = 0\nbands = [{ name = \"G\", above = 0.1 }]\n")
+            .replace("after = [\"1\"]", "after = [\"9\"]");
+        assert!(parse(&own)
+            .unwrap_err()
+            .contains("waits for other tests itself"));
+        let not_accuracy = format!("{GOOD}bands = [{{ name = \"G\", above = 0.1 }}]\n");
+        assert!(parse(&not_accuracy)
+            .unwrap_err()
+            .contains("bands: only for compare = \"accuracy\""));
+        let two_cases = banded("points = 0\nbands = [{ name = \"G\", above = 0.1 }]\n")
+            .replace("cases = [\"a\"]", "")
+            .replace(
+                "[[cases]]\n        id = \"a\"",
+                "[[cases]]\n        id = \"a\"\n[[cases]]\nid = \"b\"",
+            );
+        assert!(
+            parse(&two_cases).unwrap_err().contains("exactly one case"),
+            "{two_cases}"
+        );
+    }
+
     #[test]
     fn a_minimal_rubric_gets_defaults() {
         let r = parse(GOOD).unwrap();

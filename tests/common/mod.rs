@@ -161,7 +161,10 @@ pub fn check_gradescope_shape(r: &Value) {
             t["max_score"].as_f64().unwrap(),
         );
         assert!((0.0..=max).contains(&score), "{t}");
-        assert_eq!(t["status"] == "passed", score == max, "{t}");
+        // An ungraded test (a ranked training run) passes by reaching a band.
+        if max > 0.0 {
+            assert_eq!(t["status"] == "passed", score == max, "{t}");
+        }
         sum += score;
     }
     assert!(
@@ -279,10 +282,13 @@ pub fn check_handout_scores_zero(lab: &str, bound: std::time::Duration) {
     assert_eq!(graded.score(), 0.0);
     for t in graded.results["tests"].as_array().unwrap() {
         assert_eq!(t["status"], "failed");
-        // Code: the stubs' todo!(); written answers: the template's blanks.
+        // Code: the stubs' todo!(); written answers: the template's blanks;
+        // a run that waits for other tests (training): not started.
         let output = t["output"].as_str().unwrap();
         assert!(
-            output.contains("not implemented yet") || output.contains(": not answered"),
+            output.contains("not implemented yet")
+                || output.contains(": not answered")
+                || output.contains("Not run: "),
             "{t}"
         );
     }

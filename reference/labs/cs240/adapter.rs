@@ -7,7 +7,7 @@
 
 use super::lab::{self, Example, Hyperparameters, NeuralNetwork};
 use crate::wire::{f64_field, field, from_f64, from_tensor, from_tensors, from_usizes, outputs};
-use crate::wire::{tensor_field, tensors_field, usize_field, usizes_field};
+use crate::wire::{refused, tensor_field, tensors_field, usize_field, usizes_field};
 use ndarray::Array2;
 use serde_json::Value;
 
@@ -156,7 +156,7 @@ fn check_hyperparameters(h: &Hyperparameters) -> Result<(), String> {
     } else {
         return Ok(());
     };
-    Err(format!("hyperparameters(): {problem}"))
+    Err(refused(format!("hyperparameters(): {problem}")))
 }
 
 /// Images given as `count × pixels` integers (row after row), each as an

@@ -1,0 +1,183 @@
+//! CS240 section 1.2 (hyperparameter tuning) through the binary: the
+//! student's `hyperparameters()` train their own network on the digits; the
+//! accuracy lands in the lab's bands and on the leaderboard, only once the
+//! functions training uses pass, and only when training ends within budget.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+use std::path::Path;
+use std::process::Command;
+
+const TUNING: &str = "Hyperparameter tuning (ungraded)";
+
+/// The solution's `hyperparameters()` as `grade starter --solution` writes them.
+const SOLUTION_CHOICE: &str = "eta: 1.5,";
+
+fn with_choice(from: &str, to: &str) -> String {
+    let source = solution_source("cs240");
+    assert_eq!(source.matches(from).count(), 1, "{from} in the solution");
+    source.replace(from, to)
+}
+
+/// results.json's leaderboard (absent when there is nothing to post).
+fn leaderboard(graded: &Graded) -> Vec<Value> {
+    match &graded.results["leaderboard"] {
+        Value::Null => Vec::new(),
+        list => list.as_array().expect("a leaderboard list").clone(),
+    }
+}
+
+fn output(graded: &Graded) -> String {
+    graded.test(TUNING)["output"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn the_solutions_choice_reaches_the_excellent_band_and_is_ranked() {
+    let graded = check_solution_scores_full_marks("cs240");
+    let tuning = graded.test(TUNING);
+    assert_eq!(tuning["status"], "passed", "{tuning}");
+    assert_eq!(tuning["max_score"], 0.0);
+    let text = output(&graded);
+    assert!(text.contains("Band: Excellent (above 92 %)"), "{text}");
+    let board = leaderboard(&graded);
+    assert_eq!(board.len(), 1, "{board:?}");
+    assert_eq!(board[0]["name"], "Accuracy (%)");
+    let value = board[0]["value"].as_f64().unwrap();
+    // The seed's "excellent" is above 92 %; 414 of 450 images is exactly 92 %.
+    assert!(value > 92.0 && value <= 100.0, "{value}");
+    assert!(text.contains(&format!("Accuracy: {value} %")), "{text}");
+}
+
+#[test]
+fn a_learning_rate_far_too_small_lands_in_a_lower_band_and_still_ranks() {
+    let graded = grade_source("cs240", &with_choice(SOLUTION_CHOICE, "eta: 0.001,"));
+    assert_eq!(graded.score(), 100.0, "ungraded: {}", graded.results);
+    let text = output(&graded);
+    assert!(!text.contains("Band: Excellent"), "{text}");
+    let value = leaderboard(&graded)[0]["value"].as_f64().unwrap();
+    assert!(
+        value < 80.0,
+        "{value}: η = 0.001 barely moves the weights in 40 epochs"
+    );
+    assert!(
+        text.contains("Band: none yet (the lowest, Acceptable, is above 80 %)"),
+        "{text}"
+    );
+    assert_eq!(graded.test(TUNING)["status"], "failed");
+}
+
+#[test]
+fn training_over_budget_is_stopped_reported_and_posts_nothing() {
+    let root = copy_of_root();
+    let rubric = root.path().join("rubrics/cs240.toml");
+    let toml = std::fs::read_to_string(&rubric).unwrap();
+    assert!(toml.contains("seconds = 60\n"));
+    std::fs::write(&rubric, toml.replace("seconds = 60\n", "seconds = 3\n")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let source = with_choice("epochs: 40,", "epochs: 1_000_000,");
+    write_submission("cs240", &source, &dir.path().join("submission"));
+    let start = std::time::Instant::now();
+    let out = run(grade_bin()
+        .env("GRADE_ROOT", root.path())
+        .args(["--lab", "cs240", "--submission"])
+        .arg(dir.path().join("submission"))
+        .arg("--out")
+        .arg(dir.path().join("results.json")));
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(start.elapsed().as_secs() < 60, "{:?}", start.elapsed());
+    let results: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("results.json")).unwrap())
+            .unwrap();
+    check_gradescope_shape(&results);
+    assert_eq!(results["score"], 100.0, "{results}");
+    assert!(results.get("leaderboard").is_none(), "{results}");
+    let tuning = results["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == TUNING)
+        .unwrap();
+    let said = tuning["output"].as_str().unwrap();
+    assert!(
+        said.contains("Training did not finish within its 3 s budget and was stopped"),
+        "{said}"
+    );
+    assert!(
+        said.contains("Nothing is posted to the leaderboard."),
+        "{said}"
+    );
+}
+
+#[test]
+fn no_training_until_the_functions_it_uses_pass() {
+    let source = with_choice(
+        "z.mapv(|v| 1.0 / (1.0 + (-v).exp()))",
+        "z.mapv(|v| 1.0 / (1.0 + v.exp()))",
+    );
+    let graded = grade_source("cs240", &source);
+    let tuning = graded.test(TUNING);
+    let said = tuning["output"].as_str().unwrap();
+    assert!(said.contains("Not run: "), "{said}");
+    assert!(said.contains("sigmoid (test 1)"), "{said}");
+    assert_eq!(tuning["execution_time"], 0.0, "never started: {tuning}");
+    assert!(leaderboard(&graded).is_empty(), "{}", graded.results);
+    // Isolated credit still grades the rest as before.
+    assert!(graded.score() > 0.0, "{}", graded.results);
+}
+
+#[test]
+fn choices_that_cannot_train_are_refused_by_name() {
+    let graded = grade_source(
+        "cs240",
+        &with_choice("mini_batch_size: 10,", "mini_batch_size: 0,"),
+    );
+    let said = output(&graded);
+    assert!(
+        said.contains("mini_batch_size is 0; it must be at least 1"),
+        "{said}"
+    );
+    assert!(leaderboard(&graded).is_empty());
+    assert_eq!(graded.score(), 100.0);
+}
+
+#[test]
+fn a_panic_in_hyperparameters_costs_only_the_ranking() {
+    let source = with_choice(
+        "    Hyperparameters {\n        hidden_layers: vec![24],",
+        "    panic!(\"no choice yet\");\n    #[allow(unreachable_code)]\n    Hyperparameters {\n        hidden_layers: vec![24],",
+    );
+    let graded = grade_source("cs240", &source);
+    let said = output(&graded);
+    assert!(said.contains("No accuracy: the run panicked"), "{said}");
+    assert!(said.contains("no choice yet"), "{said}");
+    assert!(leaderboard(&graded).is_empty());
+    assert_eq!(graded.score(), 100.0);
+}
+
+/// `cargo run --release --example tune` in the handout prints the accuracy
+/// the grader ranks: the same data, split, scaling, seed and tie-breaking,
+/// worked out by the example's own code from data/digits.csv.
+#[test]
+fn the_handouts_tune_example_reports_the_graders_accuracy() {
+    let dir = starter("cs240", true);
+    let crate_dir = dir.path().join("crate");
+    let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("handout-target");
+    let out = run(Command::new(env!("CARGO"))
+        .args(["run", "--quiet", "--release", "--example", "tune"])
+        .env("CARGO_TARGET_DIR", &target)
+        .current_dir(&crate_dir));
+    assert!(out.status.success(), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let printed: f64 = stdout
+        .split("test accuracy: ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no accuracy in {stdout}"));
+    std::fs::rename(&crate_dir, dir.path().join("submission")).unwrap();
+    let graded = grade_dir("cs240", dir);
+    let ranked = leaderboard(&graded)[0]["value"].as_f64().unwrap();
+    assert_eq!(printed, ranked, "{stdout}");
+}
