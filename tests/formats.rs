@@ -93,15 +93,17 @@ fn github_annotations_summary_and_junit_for_a_partial_submission() {
         .filter(|l| l.starts_with("| ") && !l.starts_with("| #"))
         .count();
     assert!(summary.contains("77.5 / 100"), "{summary}");
-    assert_eq!(rows, 8, "one row per test: {summary}");
+    assert_eq!(rows, 9, "one row per test: {summary}");
     assert_eq!(summary.matches("❌").count(), 3, "{summary}");
+    // The ungraded tuning run did not start (its tests fail): no cross.
+    assert_eq!(summary.matches("➖").count(), 1, "{summary}");
 
     let doc = roxmltree::Document::parse(&junit).expect("JUnit is XML");
     let cases: Vec<_> = doc
         .descendants()
         .filter(|n| n.has_tag_name("testcase"))
         .collect();
-    assert_eq!(cases.len(), 8);
+    assert_eq!(cases.len(), 9);
     let failures = doc
         .descendants()
         .filter(|n| n.has_tag_name("failure"))
@@ -111,8 +113,13 @@ fn github_annotations_summary_and_junit_for_a_partial_submission() {
         .descendants()
         .find(|n| n.has_tag_name("testsuite"))
         .unwrap();
-    assert_eq!(suite.attribute("tests"), Some("8"));
+    assert_eq!(suite.attribute("tests"), Some("9"));
     assert_eq!(suite.attribute("failures"), Some("3"));
+    assert_eq!(
+        suite.attribute("skipped"),
+        Some("1"),
+        "the tuning run: {junit}"
+    );
     let points: f64 = cases
         .iter()
         .flat_map(|c| c.descendants())
@@ -168,8 +175,8 @@ fn a_compile_error_is_annotated_at_its_line_and_told_once() {
         .collect();
     assert_eq!(
         cases.len(),
-        1 + 8,
-        "the compile case, then the rubric's tests"
+        1 + 9,
+        "the compile case, then the rubric's tests (8 graded, the tuning run)"
     );
     assert_eq!(cases[0].attribute("name"), Some("compile"));
     assert_eq!(

@@ -181,3 +181,28 @@ fn the_handouts_tune_example_reports_the_graders_accuracy() {
     let ranked = leaderboard(&graded)[0]["value"].as_f64().unwrap();
     assert_eq!(printed, ranked, "{stdout}");
 }
+
+/// A file from before section 1.2 (no `hyperparameters()`, no
+/// `Hyperparameters` import) is graded in full; only the tuning run says
+/// what to add. The probe is built again without the optional item.
+#[test]
+fn a_file_without_hyperparameters_is_graded_and_told_what_to_add() {
+    let source = solution_source("cs240");
+    let start = source.find("/// Section 1.2").expect("the tuning doc");
+    let end = source
+        .find("/// The sigmoid activation")
+        .expect("sigmoid's doc");
+    let older = format!("{}{}", &source[..start], &source[end..]).replace(
+        "Gradients, Hyperparameters, NeuralNetwork",
+        "Gradients, NeuralNetwork",
+    );
+    assert!(!older.contains("Hyperparameters"), "{older}");
+    let graded = grade_source("cs240", &older);
+    assert_eq!(graded.score(), 100.0, "{}", graded.results);
+    let said = output(&graded);
+    assert!(
+        said.contains("the run was refused: your src/lib.rs has no `pub fn hyperparameters() -> Hyperparameters`"),
+        "{said}"
+    );
+    assert!(leaderboard(&graded).is_empty());
+}

@@ -494,32 +494,56 @@ pub fn build(
     .map_err(internal)?;
 
     let probe = out_dir.join("probe");
-    let mut bin = rustc(&seen, &crate_dir, &tmp_dir, lines);
-    bin.args([
-        "--crate-type",
-        "bin",
-        "--crate-name",
-        &lab.spec.crate_name,
-        "-o",
-    ])
-    .arg(&probe);
-    for name in lab
-        .spec
-        .dependencies
-        .keys()
-        .chain(probe_dependencies().keys())
-        .map(String::as_str)
-        .chain([WIRE_CRATE])
-    {
-        extern_arg(&mut bin, deps, &seen, name);
-    }
-    bin.arg(&lab.spec.student_file);
-    compile_step(bin, wall, &confinement, &lab.spec.student_file).map_err(|e| match e {
+    let command = |without: &[String]| {
+        let mut bin = rustc(&seen, &crate_dir, &tmp_dir, lines);
+        bin.args([
+            "--crate-type",
+            "bin",
+            "--crate-name",
+            &lab.spec.crate_name,
+            "-o",
+        ])
+        .arg(&probe);
+        for name in lab
+            .spec
+            .dependencies
+            .keys()
+            .chain(probe_dependencies().keys())
+            .map(String::as_str)
+            .chain([WIRE_CRATE])
+        {
+            extern_arg(&mut bin, deps, &seen, name);
+        }
+        for item in without {
+            bin.args(["--cfg", &optional_cfg(item)]);
+        }
+        bin.arg(&lab.spec.student_file);
+        bin
+    };
+    let failure = |e| match e {
         StepError::Errors(text, Blame::Student) => BuildFailure::Student(text),
         StepError::Errors(text, Blame::Probe) => BuildFailure::Api(text),
         StepError::Limit(text) => BuildFailure::Student(text),
         StepError::Other(e) => BuildFailure::Internal(e),
-    })?;
+    };
+    match compile_step(command(&[]), wall, &confinement, &lab.spec.student_file) {
+        Ok(()) => {}
+        // The student's file lacks what the probe calls: without the lab's
+        // optional items (an ungraded contest), the rest may still be graded.
+        Err(StepError::Errors(text, Blame::Probe)) if !lab.spec.optional_items.is_empty() => {
+            compile_step(
+                command(&lab.spec.optional_items),
+                wall,
+                &confinement,
+                &lab.spec.student_file,
+            )
+            .map_err(|again| match again {
+                StepError::Errors(_, Blame::Probe) => BuildFailure::Api(text),
+                other => failure(other),
+            })?
+        }
+        Err(e) => return Err(failure(e)),
+    }
     // The code the probe runs must not be able to replace it, or leave files
     // for the next case.
     (|| -> std::io::Result<()> {
@@ -528,6 +552,14 @@ pub fn build(
     })()
     .map_err(|e| internal(e.into()))?;
     Ok(probe)
+}
+
+/// The `--cfg` a probe is built with when the student's file cannot serve
+/// an optional item (lab.toml's `optional_items`): the adapter's code for
+/// it is then `#[cfg(not(grade_without_ITEM))]`, and a stand-in says what is
+/// missing.
+pub fn optional_cfg(item: &str) -> String {
+    format!("grade_without_{item}")
 }
 
 /// The compiler and the dependency artifacts as the confined compiler sees them.

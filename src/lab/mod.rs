@@ -36,6 +36,13 @@ pub struct LabSpec {
     /// A second student file read as data, never compiled: written answers.
     #[serde(default)]
     pub answers: Option<AnswersSpec>,
+    /// Items a student's file may lack without failing the build (an
+    /// ungraded contest added to a lab): the adapter puts their code under
+    /// `#[cfg(not(grade_without_ITEM))]` with a stand-in otherwise, and a
+    /// probe that does not compile against the file is built again without
+    /// them (`build::optional_cfg`).
+    #[serde(default)]
+    pub optional_items: Vec<String>,
 }
 
 /// `[answers]`: the written answers a lab grades from a TOML file of the
@@ -132,6 +139,17 @@ impl Lab {
                     a.file
                 );
             }
+        }
+        if let Some(bad) = spec.optional_items.iter().find(|i| {
+            i.is_empty()
+                || !i
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        }) {
+            bail!(
+                "{}: optional_items: \"{bad}\" is not an item name (lowercase letters, digits, _)",
+                file.display()
+            );
         }
         Ok(Lab {
             spec,

@@ -74,6 +74,12 @@ pub fn annotations(results: &Results, student_file: &str) -> String {
         );
     } else {
         for t in results.tests.iter().filter(|t| t.status != "passed") {
+            // An ungraded test (a ranked training run) is news, not an error.
+            let level = if t.max_score == 0.0 {
+                "notice"
+            } else {
+                "error"
+            };
             let title = format!(
                 "{} {} ({}/{})",
                 t.number,
@@ -85,7 +91,7 @@ pub fn annotations(results: &Results, student_file: &str) -> String {
             let line = line.map_or(String::new(), |l| format!(",line={l}"));
             let _ = writeln!(
                 out,
-                "::error file={}{line},title={}::{}",
+                "::{level} file={}{line},title={}::{}",
                 property(student_file),
                 property(&title),
                 message(&text)
@@ -115,7 +121,11 @@ pub fn summary_markdown(results: &Results, title: &str) -> String {
         out.push_str("| # | test | points | result | feedback |\n");
         out.push_str("|---|------|-------:|:------:|----------|\n");
         for t in &results.tests {
-            let (mark, feedback) = if t.status == "passed" {
+            let (mark, feedback) = if t.max_score == 0.0 && graded {
+                // Ungraded (a ranked training run): what it reached, either way.
+                let mark = if t.status == "passed" { "✅" } else { "➖" };
+                (mark, cell(&clip_words(feedback(t), FEEDBACK_CHARS)))
+            } else if t.status == "passed" {
                 ("✅", String::new())
             } else if !graded {
                 // Why, once, in the output below.

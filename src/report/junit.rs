@@ -33,11 +33,21 @@ pub fn junit(results: &Results, suite_name: &str) -> String {
     let status = status(results);
     let not_run = status != Status::Graded;
     let compile_case = status == Status::DidNotCompile;
+    // An ungraded test that did not pass (a ranked training run: not run,
+    // or below the bands) is skipped, not failed.
+    let ungraded = |t: &&crate::report::results::TestResult| t.max_score == 0.0;
+    let skipped = results
+        .tests
+        .iter()
+        .filter(|t| t.status != "passed")
+        .filter(ungraded)
+        .count();
     let failures = results
         .tests
         .iter()
         .filter(|t| t.status != "passed")
         .count()
+        - skipped
         + usize::from(compile_case);
     let (suite, tests, time) = (
         attr(suite_name),
@@ -51,7 +61,7 @@ pub fn junit(results: &Results, suite_name: &str) -> String {
     );
     let _ = writeln!(
         out,
-        "  <testsuite name=\"{suite}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\" time=\"{time}\">"
+        "  <testsuite name=\"{suite}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\" time=\"{time}\">"
     );
     properties(&mut out, "    ", results.score, results.max_score());
     let reason = untrusted::clip(
@@ -76,7 +86,19 @@ pub fn junit(results: &Results, suite_name: &str) -> String {
             t.execution_time
         );
         properties(&mut out, "      ", t.score, t.max_score);
-        if t.status != "passed" && not_run {
+        if t.status != "passed" && t.max_score == 0.0 {
+            let feedback = untrusted::clip(&t.output, untrusted::TEST_BYTES);
+            let first = feedback
+                .lines()
+                .find(|l| !l.trim().is_empty() && !l.starts_with("```"))
+                .unwrap_or("");
+            let _ = writeln!(
+                out,
+                "      <skipped message=\"{}\"/>\n      <system-out>{}</system-out>",
+                attr(&untrusted::clip(first, untrusted::LINE_BYTES)),
+                text(&feedback)
+            );
+        } else if t.status != "passed" && not_run {
             // The same line for every test; the details are said once.
             let message = format!("Not graded: {reason}");
             let body = if compile_case {
