@@ -319,8 +319,8 @@ fn main() {
     let res = results.to_str().unwrap();
     let one = ["--lab", "cs240", "--submission", sub, "--out", res];
 
-    let data = graded_items_root(work.path());
-    let data = Some(data.as_path());
+    let graded_items = graded_items_root(work.path());
+    let data = Some(graded_items.as_path());
     eprintln!("cold: 3 gradings, each with an empty dependency cache ...");
     let cold: Vec<f64> = (0..3)
         .map(|k| grade(&one, &work.path().join(format!("cold-cache-{k}")), data).wall)
@@ -338,7 +338,7 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(15);
-    let peer = versus_peer(work.path(), &one, &cache, data.unwrap(), pairs);
+    let peer = versus_peer(work.path(), &one, &cache, &graded_items, pairs);
     // The shipped rubric: tests 1-7.2, then test 8's training run on the
     // digits (the leaderboard), which starts once they pass.
     eprintln!("warm: 9 gradings of the solution with the leaderboard's training run ...");

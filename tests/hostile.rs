@@ -272,7 +272,7 @@ fn run_attack(name: &str) {
     // (What the code printed may be quoted in feedback; it never becomes the result.)
     assert_eq!(
         graded.results["tests"].as_array().unwrap().len(),
-        8,
+        9,
         "{context}"
     );
     assert!(

@@ -198,7 +198,7 @@ fn a_junit_link_committed_in_the_repository_is_refused_not_followed() {
         doc.descendants()
             .filter(|n| n.has_tag_name("testcase"))
             .count(),
-        8
+        9
     );
 }
 

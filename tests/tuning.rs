@@ -40,7 +40,7 @@ fn the_solutions_choice_reaches_the_excellent_band_and_is_ranked() {
     assert_eq!(tuning["status"], "passed", "{tuning}");
     assert_eq!(tuning["max_score"], 0.0);
     let text = output(&graded);
-    assert!(text.contains("Band: Excellent (above 92 %)"), "{text}");
+    assert!(text.contains(": Excellent, above 92 %."), "{text}");
     let board = leaderboard(&graded);
     assert_eq!(board.len(), 1, "{board:?}");
     assert_eq!(board[0]["name"], "Accuracy (%)");
@@ -55,14 +55,14 @@ fn a_learning_rate_far_too_small_lands_in_a_lower_band_and_still_ranks() {
     let graded = grade_source("cs240", &with_choice(SOLUTION_CHOICE, "eta: 0.001,"));
     assert_eq!(graded.score(), 100.0, "ungraded: {}", graded.results);
     let text = output(&graded);
-    assert!(!text.contains("Band: Excellent"), "{text}");
+    assert!(!text.contains("Excellent, above"), "{text}");
     let value = leaderboard(&graded)[0]["value"].as_f64().unwrap();
     assert!(
         value < 80.0,
         "{value}: η = 0.001 barely moves the weights in 40 epochs"
     );
     assert!(
-        text.contains("Band: none yet (the lowest, Acceptable, is above 80 %)"),
+        text.contains("right): below the bands (the lowest, Acceptable, is above 80 %)."),
         "{text}"
     );
     assert_eq!(graded.test(TUNING)["status"], "failed");

@@ -93,12 +93,8 @@ impl Grader {
                 } else {
                     format!("case {} ({})", case.id, case.description)
                 };
-                lines.push(format!(
-                    "Accuracy: {} ({right} of {total} right) on {label}.",
-                    percent(share)
-                ));
-                lines.push(match band {
-                    Some(b) => format!("Band: {} (above {}).", b.name, percent(b.above)),
+                let reached = match band {
+                    Some(b) => format!("{}, above {}", b.name, percent(b.above)),
                     None => {
                         let lowest = test
                             .bands
@@ -106,9 +102,14 @@ impl Grader {
                             .min_by(|a, b| a.above.total_cmp(&b.above))
                             .map(|b| format!("{}, is above {}", b.name, percent(b.above)))
                             .unwrap_or_default();
-                        format!("Band: none yet (the lowest, {lowest}).")
+                        format!("below the bands (the lowest, {lowest})")
                     }
-                });
+                };
+                lines.push(format!(
+                    "Accuracy: {} ({right} of {total} right): {reached}.",
+                    percent(share)
+                ));
+                lines.push(format!("On {label}."));
                 lines.push(format!("Bands: {}.", bands_text(test)));
                 lines.push(format!(
                     "The run took {:.2} s of its {} s budget.",

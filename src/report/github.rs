@@ -73,13 +73,13 @@ pub fn annotations(results: &Results, student_file: &str) -> String {
             message(&text)
         );
     } else {
-        for t in results.tests.iter().filter(|t| t.status != "passed") {
-            // An ungraded test (a ranked training run) is news, not an error.
-            let level = if t.max_score == 0.0 {
-                "notice"
-            } else {
-                "error"
-            };
+        // An ungraded test (a ranked training run) is no error: the step
+        // summary's table says what it reached.
+        for t in results
+            .tests
+            .iter()
+            .filter(|t| t.status != "passed" && t.max_score > 0.0)
+        {
             let title = format!(
                 "{} {} ({}/{})",
                 t.number,
@@ -91,7 +91,7 @@ pub fn annotations(results: &Results, student_file: &str) -> String {
             let line = line.map_or(String::new(), |l| format!(",line={l}"));
             let _ = writeln!(
                 out,
-                "::{level} file={}{line},title={}::{}",
+                "::error file={}{line},title={}::{}",
                 property(student_file),
                 property(&title),
                 message(&text)

@@ -39,7 +39,12 @@ pub fn table(results: &Results, title: &str) -> String {
     let graded = crate::report::gradebook::status(results) == Status::Graded;
     let mut failed = 0;
     for t in &results.tests {
-        let mark = if t.status == "passed" { "ok  " } else { "FAIL" };
+        // An ungraded test (a ranked training run) neither passes nor fails a grade.
+        let mark = match (t.status == "passed", t.max_score == 0.0) {
+            (true, _) => "ok  ",
+            (false, true) => "--  ",
+            (false, false) => "FAIL",
+        };
         let _ = writeln!(
             out,
             "  {mark} {:>4}  {:<width$}  {:>7} / {:<5}",
@@ -48,10 +53,11 @@ pub fn table(results: &Results, title: &str) -> String {
             fmt_points(t.score),
             fmt_points(t.max_score)
         );
-        if t.status != "passed" {
+        if t.status != "passed" && t.max_score > 0.0 {
             failed += 1;
         }
-        if t.status != "passed" && graded {
+        // An ungraded test's first line is what it reached, either way.
+        if (t.status != "passed" || t.max_score == 0.0) && graded {
             let lines: Vec<&str> = t.output.lines().map(str::trim).collect();
             let failures: Vec<&str> = lines
                 .iter()
