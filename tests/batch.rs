@@ -100,18 +100,24 @@ fn a_class_is_graded_once_and_resumed_and_shards_merge_to_the_same_gradebook() {
     // its status, tests adding up to the total.
     let book = gradebook(&out);
     assert_eq!(book[0][..4], ["student", "name", "total", "status"]);
+    // One column per rubric test (8 graded, the tuning run), then the
+    // leaderboard's: alice's solution trained and posted its accuracy.
+    let tests = 9;
     assert_eq!(
-        book[0].len(),
-        4 + 9,
-        "one column per rubric test (8 graded, the tuning run): {:?}",
+        book[0][4 + tests..],
+        ["leaderboard: Accuracy (%)"],
+        "{:?}",
         book[0]
     );
     assert_eq!(book.len(), 5);
+    let accuracy: Vec<&str> = book[1..].iter().map(|r| r[4 + tests].as_str()).collect();
+    assert!(accuracy[0].parse::<f64>().unwrap() > 92.0, "{accuracy:?}");
+    assert_eq!(accuracy[1..], ["", "", ""], "no run, nothing posted");
     for (row, (who, score, status)) in book[1..].iter().zip(&expected) {
         assert_eq!(row[..2], [*who, *who]);
         assert_eq!(row[2].parse::<f64>().unwrap(), *score);
         assert_eq!(row[3], *status);
-        let sum: f64 = row[4..]
+        let sum: f64 = row[4..4 + tests]
             .iter()
             .map(|c| c.parse::<f64>().unwrap_or(0.0))
             .sum();

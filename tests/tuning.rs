@@ -182,6 +182,43 @@ fn the_handouts_tune_example_reports_the_graders_accuracy() {
     assert_eq!(printed, ranked, "{stdout}");
 }
 
+/// The solution as a file from before section 1.2: no `hyperparameters()`,
+/// no `Hyperparameters` import.
+fn older_solution() -> String {
+    let source = solution_source("cs240");
+    let start = source.find("/// Section 1.2").expect("the tuning doc");
+    let end = source
+        .find("/// The sigmoid activation")
+        .expect("sigmoid's doc");
+    let older = format!("{}{}", &source[..start], &source[end..]).replace(
+        "Gradients, Hyperparameters, NeuralNetwork",
+        "Gradients, NeuralNetwork",
+    );
+    assert!(!older.contains("Hyperparameters"), "{older}");
+    older
+}
+
+/// Isolated credit never swaps in the reference's `hyperparameters()` (it
+/// would not compile in a file without the type's import): an older file
+/// with a bug keeps exactly the credit the same bug earns in a current file.
+#[test]
+fn an_older_file_with_a_bug_keeps_its_isolated_credit() {
+    let (from, to) = (
+        "z.mapv(|v| 1.0 / (1.0 + (-v).exp()))",
+        "z.mapv(|v| 1.0 / (1.0 + v.exp()))",
+    );
+    let current = grade_source("cs240", &solution_source("cs240").replace(from, to));
+    let older = grade_source("cs240", &older_solution().replace(from, to));
+    assert!(current.score() > 5.0, "{}", current.results);
+    assert_eq!(older.score(), current.score(), "{}", older.results);
+    assert_eq!(older.failed(), current.failed());
+    let isolated = older.test("forward_pass")["output"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(!isolated.contains("hyperparameters"), "{isolated}");
+}
+
 /// A file from before section 1.2 (no `hyperparameters()`, no
 /// `Hyperparameters` import) is graded in full; only the tuning run says
 /// what to add. The probe is built again without the optional item.
@@ -201,7 +238,9 @@ fn a_file_without_hyperparameters_is_graded_and_told_what_to_add() {
     assert_eq!(graded.score(), 100.0, "{}", graded.results);
     let said = output(&graded);
     assert!(
-        said.contains("the run was refused: your src/lib.rs has no `pub fn hyperparameters() -> Hyperparameters`"),
+        said.contains(
+            "the run was refused: the grader cannot call `hyperparameters()` in your src/lib.rs"
+        ),
         "{said}"
     );
     assert!(leaderboard(&graded).is_empty());

@@ -166,6 +166,61 @@ pub fn usizes_field(v: &Value, key: &str) -> Result<Vec<usize>, String> {
     to_usizes(field(v, key)?).map_err(|e| format!("input \"{key}\": {e}"))
 }
 
+/// Examples given as `count × size` whole numbers, row after row (an
+/// image's pixels), each as a column of `size` numbers divided by `scale`.
+/// Prebuilt here, not in an adapter: a probe compiles only the call.
+pub fn columns_field(
+    v: &Value,
+    key: &str,
+    size: usize,
+    scale: f64,
+) -> Result<Vec<Array2<f64>>, String> {
+    let flat = usizes_field(v, key)?;
+    if size == 0 || flat.len() % size != 0 {
+        return Err(format!(
+            "input \"{key}\" is not whole examples of {size} numbers"
+        ));
+    }
+    Ok(flat
+        .chunks(size)
+        .map(|row| Array2::from_shape_fn((size, 1), |(i, _)| row[i] as f64 / scale))
+        .collect())
+}
+
+/// Each label as a one-hot column of `classes` (a label past the last
+/// class marks the last).
+pub fn one_hot_columns(labels: &[usize], classes: usize) -> Vec<Array2<f64>> {
+    labels
+        .iter()
+        .map(|&label| {
+            let mut y = Array2::zeros((classes, 1));
+            y[[label.min(classes.saturating_sub(1)), 0]] = 1.0;
+            y
+        })
+        .collect()
+}
+
+/// Inputs and targets paired into examples (`(x, y)`, as the labs'
+/// `Example`), prebuilt like the rest.
+pub fn paired(xs: Vec<Array2<f64>>, ys: Vec<Array2<f64>>) -> Vec<(Array2<f64>, Array2<f64>)> {
+    xs.into_iter().zip(ys).collect()
+}
+
+/// The row of a column's largest value (the first of equal ones), or
+/// `None` when a value is not a number.
+pub fn argmax_column(a: &Array2<f64>) -> Option<usize> {
+    let mut best: Option<(usize, f64)> = None;
+    for (i, &v) in a.iter().enumerate() {
+        if !v.is_finite() {
+            return None;
+        }
+        if best.is_none_or(|(_, b)| v > b) {
+            best = Some((i, v));
+        }
+    }
+    best.map(|(i, _)| i)
+}
+
 /// An object of named outputs, in the order given.
 pub fn outputs<const N: usize>(pairs: [(&str, Value); N]) -> Value {
     let mut map = Map::new();

@@ -528,19 +528,17 @@ pub fn build(
     };
     match compile_step(command(&[]), wall, &confinement, &lab.spec.student_file) {
         Ok(()) => {}
-        // The student's file lacks what the probe calls: without the lab's
-        // optional items (an ungraded contest), the rest may still be graded.
-        Err(StepError::Errors(text, Blame::Probe)) if !lab.spec.optional_items.is_empty() => {
+        // The student's file lacks what the probe calls for one of the lab's
+        // optional items (an ungraded contest): without them, the rest may
+        // still be graded; if not, the second errors are the ones that matter.
+        Err(StepError::Errors(text, Blame::Probe)) if mentions_optional(lab, &text) => {
             compile_step(
                 command(&lab.spec.optional_items),
                 wall,
                 &confinement,
                 &lab.spec.student_file,
             )
-            .map_err(|again| match again {
-                StepError::Errors(_, Blame::Probe) => BuildFailure::Api(text),
-                other => failure(other),
-            })?
+            .map_err(failure)?
         }
         Err(e) => return Err(failure(e)),
     }
@@ -560,6 +558,26 @@ pub fn build(
 /// missing.
 pub fn optional_cfg(item: &str) -> String {
     format!("grade_without_{item}")
+}
+
+/// Whether the compiler's `text` names a function of one of the lab's
+/// optional items (its `[items]` entry, or the item's own name; any case, so
+/// that a type named after it counts too): only then is the probe built
+/// again without them.
+fn mentions_optional(lab: &Lab, text: &str) -> bool {
+    let text = text.to_lowercase();
+    lab.spec.optional_items.iter().any(|item| {
+        let functions = lab
+            .spec
+            .items
+            .get(item)
+            .map(|f| f.list())
+            .unwrap_or_else(|| vec![item.clone()]);
+        functions.iter().any(|f| {
+            let name = f.rsplit("::").next().unwrap_or(f).to_lowercase();
+            text.contains(&format!("`{name}`")) || text.contains(&format!("{name}("))
+        })
+    })
 }
 
 /// The compiler and the dependency artifacts as the confined compiler sees them.

@@ -479,6 +479,9 @@ pub fn accuracy(expected: &Value, got: &Value) -> Option<(usize, usize)> {
     let mut right = 0;
     for (w, h) in want.iter().zip(have) {
         let (w, h) = (to_f64(w).ok()?, to_f64(h).ok()?);
+        if !h.is_finite() {
+            return None;
+        }
         right += usize::from(w == h);
     }
     Some((right, want.len()))

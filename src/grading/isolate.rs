@@ -70,10 +70,23 @@ impl Isolation {
             .map_err(anyhow::Error::msg)?;
         let reference = Source::parse(&solution)
             .map_err(|e| anyhow::anyhow!("{src}: the reference does not parse: {e}"))?;
+        // An item that only waits for others (a training run) or that a file
+        // may lack (lab.toml's optional_items) is never graded on a variant,
+        // and its functions are never swapped in: an older file that lacks
+        // them keeps isolated credit for the rest.
+        let left_alone = |item: &str| {
+            lab.spec.optional_items.iter().any(|o| o == item)
+                || rubric
+                    .tests
+                    .iter()
+                    .filter(|t| t.item == item)
+                    .all(|t| t.deferred())
+        };
         let items: BTreeMap<String, Vec<String>> = lab
             .spec
             .items
             .iter()
+            .filter(|(item, _)| !left_alone(item))
             .map(|(item, f)| (item.clone(), f.list()))
             .collect();
         let mut functions: Vec<String> = Vec::new();
@@ -93,7 +106,8 @@ impl Isolation {
         }
         for t in &rubric.tests {
             // Written answers call no function.
-            if !items.contains_key(&t.item) && !lab.is_answers_item(&t.item) {
+            if !items.contains_key(&t.item) && !lab.is_answers_item(&t.item) && !left_alone(&t.item)
+            {
                 bail!(
                     "{}: [items] has no entry for item \"{}\" (test {}), which isolated \
                      credit needs; add it, or set credit = \"as_written\" in the rubric",

@@ -47,6 +47,17 @@ pub(crate) enum Which<'a> {
     Items(&'a [String]),
 }
 
+impl Which<'_> {
+    /// Run folders of each round are named apart.
+    fn folder_prefix(self) -> &'static str {
+        match self {
+            Which::Main => "",
+            Which::Deferred(_) => "after-",
+            Which::Items(_) => "again-",
+        }
+    }
+}
+
 /// The student's written answers, as runs of the answers item.
 #[derive(Default)]
 struct Written {
@@ -377,14 +388,7 @@ impl Grader {
         // Tests that wait for others (a training run) start now, if those
         // passed as written: the run uses every function as the student wrote it.
         let mut tests = tests;
-        self.run_deferred(
-            &probe,
-            work.path(),
-            &student.source,
-            start,
-            &mut tests,
-            &mut runs,
-        )?;
+        self.run_deferred(&probe, work.path(), start, &mut tests, &mut runs)?;
         let tests = match &self.isolation {
             Some(iso) => {
                 let (tests, _) = self.isolate(iso, &student.source, tests, work.path(), start)?;
@@ -625,11 +629,14 @@ impl Grader {
                     } else {
                         self.run_one(
                             probe,
-                            &item,
-                            &case,
+                            (&item, &case),
                             &inputs_dir.join(format!("{case}.json")),
                             &tree,
-                            &runs_dir.join(k.to_string()),
+                            // A folder of this round's own: a later round on
+                            // the same probe (the runs that wait) never meets
+                            // a folder an earlier run left behind.
+                            &runs_dir.join(format!("{}{k}", which.folder_prefix())),
+                            budget.saturating_sub(start.elapsed()),
                         )
                     };
                     match run {
@@ -714,11 +721,11 @@ impl Grader {
     fn run_one(
         &self,
         probe: &Path,
-        item: &str,
-        case: &str,
+        (item, case): (&str, &str),
         inputs: &Path,
         tree: &Path,
         run_dir: &Path,
+        budget_left: Duration,
     ) -> Result<Run> {
         let l = &self.rubric.limits;
         std::fs::create_dir(run_dir)
@@ -737,7 +744,11 @@ impl Grader {
             .get(&(item.to_string(), case.to_string()))
             .copied()
             .unwrap_or(ANSWER_FLOOR);
-        let seconds = self.run_seconds(item);
+        // Never past the submission's budget, however long the run may take.
+        let seconds = self
+            .run_seconds(item)
+            .min(budget_left.as_secs_f64())
+            .max(0.001);
         let limits = Limits {
             wall: Duration::from_secs_f64(seconds),
             cpu_seconds: seconds.ceil() as u64 + 1,

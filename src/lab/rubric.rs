@@ -462,6 +462,31 @@ impl Rubric {
                     ));
                 }
             }
+            // Runs are per (item, case): an item's runs either wait or not.
+            if t.deferred() {
+                if let Some(o) = self
+                    .tests
+                    .iter()
+                    .find(|o| o.item == t.item && !o.deferred())
+                {
+                    return Err(format!(
+                        "{at}.after: item \"{}\" is also graded by test {}, which does not wait; \
+                         give the waiting test an item of its own",
+                        t.item, o.number
+                    ));
+                }
+                if let Some(o) = self
+                    .tests
+                    .iter()
+                    .find(|o| o.item == t.item && o.deferred() && o.after != t.after)
+                {
+                    return Err(format!(
+                        "{at}.after: test {} grades the same item and waits for other tests; \
+                         give both the same `after`",
+                        o.number
+                    ));
+                }
+            }
         }
         for (i, l) in self.leaderboard.iter().enumerate() {
             let at = format!("leaderboard[{i}] ({})", l.name);
@@ -575,6 +600,14 @@ mod tests {
         assert!(parse(&own)
             .unwrap_err()
             .contains("waits for other tests itself"));
+        let shared = banded("points = 0\nbands = [{ name = \"G\", above = 0.1 }]\n")
+            .replace("item = \"t\"", "item = \"f\"");
+        assert!(
+            parse(&shared)
+                .unwrap_err()
+                .contains("also graded by test 1"),
+            "{shared}"
+        );
         let not_accuracy = format!("{GOOD}bands = [{{ name = \"G\", above = 0.1 }}]\n");
         assert!(parse(&not_accuracy)
             .unwrap_err()

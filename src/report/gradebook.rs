@@ -66,6 +66,21 @@ pub(crate) fn test_names(rows: &[Row]) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The leaderboard columns any row posted, in first-seen order (CS240's
+/// `Accuracy (%)`): the gradebook shows each student's value beside the tests.
+pub(crate) fn leaderboard_names(rows: &[Row]) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for entry in rows.iter().flat_map(|r| &r.results.leaderboard) {
+        if !names.contains(&entry.name) {
+            names.push(entry.name.clone());
+        }
+    }
+    names
+}
+
+/// A leaderboard column's header, told apart from the tests' columns.
+pub const LEADERBOARD_PREFIX: &str = "leaderboard: ";
+
 /// What became of a submission: results.json's `extra_data.status`, or, in a
 /// results.json written before that field existed, what its texts say.
 pub fn status(results: &Results) -> Status {
@@ -122,6 +137,12 @@ pub fn csv(rows: &[Row]) -> Result<String> {
         "status".to_string(),
     ];
     header.extend(names.iter().map(|n| inert_cell(n)));
+    let boards = leaderboard_names(rows);
+    header.extend(
+        boards
+            .iter()
+            .map(|n| inert_cell(&format!("{LEADERBOARD_PREFIX}{n}"))),
+    );
     out.write_record(&header)?;
     for row in rows {
         let mut record = vec![
@@ -137,6 +158,16 @@ pub fn csv(rows: &[Row]) -> Result<String> {
                 .iter()
                 .find(|t| &t.name == name)
                 .map_or(String::new(), |t| number(t.score));
+            record.push(cell);
+        }
+        // Empty when the student posted nothing (the run did not start or finish).
+        for name in &boards {
+            let cell = row
+                .results
+                .leaderboard
+                .iter()
+                .find(|e| &e.name == name)
+                .map_or(String::new(), |e| number(e.value));
             record.push(cell);
         }
         out.write_record(&record)?;

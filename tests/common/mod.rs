@@ -317,9 +317,10 @@ pub fn copy_of_root() -> tempfile::TempDir {
             }
         }
     }
-    // The lab's rng.rs links into reference/src, and the probe includes wire.rs.
+    // The lab's rng.rs links into reference/src, the probe includes wire.rs, and
+    // instances.rs is what probes link instead of compiling (without it: slower).
     std::fs::create_dir_all(dst.path().join("reference/src")).unwrap();
-    for file in ["rng.rs", "wire.rs"] {
+    for file in ["rng.rs", "wire.rs", "instances.rs"] {
         let rel = Path::new("reference/src").join(file);
         std::fs::copy(src.join(&rel), dst.path().join(rel)).unwrap();
     }

@@ -8,9 +8,10 @@
 #[cfg(not(grade_without_tuning))]
 use super::lab::Hyperparameters;
 use super::lab::{self, Example, NeuralNetwork};
+#[cfg(not(grade_without_tuning))]
+use crate::wire::{argmax_column, columns_field, one_hot_columns, paired};
 use crate::wire::{f64_field, field, from_f64, from_tensor, from_tensors, from_usizes, outputs};
 use crate::wire::{refused, tensor_field, tensors_field, usize_field, usizes_field};
-use ndarray::Array2;
 use serde_json::Value;
 
 /// The graded items this adapter can run.
@@ -100,7 +101,8 @@ fn examples(inputs: &Value, key: &str) -> Result<Vec<Example>, String> {
 }
 
 /// Section 1.2: the student's network, trained their way, then asked for
-/// the class of every test image (never told the labels).
+/// the class of every test image (never told the labels). The data's
+/// handling is prebuilt in the wire; only the student's calls compile here.
 #[cfg(not(grade_without_tuning))]
 fn tuning(inputs: &Value) -> Result<Value, String> {
     let h = lab::hyperparameters();
@@ -108,16 +110,9 @@ fn tuning(inputs: &Value) -> Result<Value, String> {
     let pixels = usize_field(inputs, "pixels")?;
     let classes = usize_field(inputs, "classes")?;
     let max = usize_field(inputs, "pixel_max")? as f64;
-    let labels = usizes_field(inputs, "train_labels")?;
-    let mut training: Vec<Example> = images(inputs, "train_pixels", pixels, max)?
-        .into_iter()
-        .zip(labels)
-        .map(|(x, label)| {
-            let mut y = Array2::zeros((classes, 1));
-            y[[label.min(classes - 1), 0]] = 1.0;
-            (x, y)
-        })
-        .collect();
+    let images = columns_field(inputs, "train_pixels", pixels, max)?;
+    let labels = one_hot_columns(&usizes_field(inputs, "train_labels")?, classes);
+    let mut training: Vec<Example> = paired(images, labels);
     let mut sizes = vec![pixels];
     sizes.extend(&h.hidden_layers);
     sizes.push(classes);
@@ -125,24 +120,17 @@ fn tuning(inputs: &Value) -> Result<Value, String> {
         .map_err(|e| format!("network_seed: {e}"))?;
     let mut net = NeuralNetwork::new(&sizes, seed);
     net.mini_batch_gd(&mut training, h.epochs, h.mini_batch_size, h.eta);
-    let mut predicted = Vec::new();
-    for (k, x) in images(inputs, "test_pixels", pixels, max)?
-        .iter()
-        .enumerate()
-    {
-        let a = net.forward_pass(x);
-        if a.iter().any(|v| !v.is_finite()) {
+    let test = columns_field(inputs, "test_pixels", pixels, max)?;
+    let mut predicted = Vec::with_capacity(test.len());
+    for (k, x) in test.iter().enumerate() {
+        let Some(class) = argmax_column(&net.forward_pass(x)) else {
             return Err(refused(format!(
                 "after training, your network's output for test image {} is not a \
                  number: training diverged (a smaller eta usually helps)",
                 k + 1
             )));
-        }
-        let best = a
-            .iter()
-            .enumerate()
-            .fold(0, |best, (i, v)| if *v > a[[best, 0]] { i } else { best });
-        predicted.push(best);
+        };
+        predicted.push(class);
     }
     Ok(outputs([("predicted", from_usizes(&predicted))]))
 }
@@ -152,8 +140,9 @@ fn tuning(inputs: &Value) -> Result<Value, String> {
 #[cfg(grade_without_tuning)]
 fn tuning(_: &Value) -> Result<Value, String> {
     Err(refused(
-        "your src/lib.rs has no `pub fn hyperparameters() -> Hyperparameters` (section 1.2; \
-         the type is in network.rs: `pub use network::Hyperparameters;`): add it to be ranked",
+        "the grader cannot call `hyperparameters()` in your src/lib.rs: section 1.2 needs \
+         `pub fn hyperparameters() -> Hyperparameters` and, at the top, \
+         `pub use network::Hyperparameters;` (the handout has both): add them to be ranked",
     ))
 }
 
@@ -173,20 +162,4 @@ fn check_hyperparameters(h: &Hyperparameters) -> Result<(), String> {
         return Ok(());
     };
     Err(refused(format!("hyperparameters(): {problem}")))
-}
-
-#[cfg(not(grade_without_tuning))]
-/// Images given as `count × pixels` integers (row after row), each as an
-/// input column scaled to `[0, 1]`.
-fn images(inputs: &Value, key: &str, pixels: usize, max: f64) -> Result<Vec<Array2<f64>>, String> {
-    let flat = usizes_field(inputs, key)?;
-    if pixels == 0 || flat.len() % pixels != 0 {
-        return Err(format!(
-            "input \"{key}\" is not whole images of {pixels} pixels"
-        ));
-    }
-    Ok(flat
-        .chunks(pixels)
-        .map(|image| Array2::from_shape_fn((pixels, 1), |(i, _)| image[i] as f64 / max))
-        .collect())
 }
