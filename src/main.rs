@@ -414,15 +414,9 @@ fn batch(
                 ))
             })
         });
+        // Said once, as the command's error after the summary line.
         let failed = match &compared {
-            Some(Err(e)) => {
-                let why = grade::report::untrusted::inert(&format!("{e:#}"));
-                eprintln!(
-                    "grade: comparing the class failed; report.html is written without \
-                     the similar pairs: {why}"
-                );
-                Some(why)
-            }
+            Some(Err(e)) => Some(grade::report::untrusted::inert(&format!("{e:#}"))),
             _ => None,
         };
         let similarity = match (&compared, &failed) {

@@ -576,10 +576,16 @@ fn a_failed_comparison_still_writes_the_report_with_a_note() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         stderr.contains(
-            "comparing the class failed; report.html is written without the similar pairs"
+            "comparing the class failed (report.html was written without the similar pairs)"
         ),
         "{}",
         text(&output)
+    );
+    // Said once.
+    assert_eq!(
+        stderr.matches("comparing the class failed").count(),
+        1,
+        "{stderr}"
     );
     let html = fs::read_to_string(out.join("report.html")).expect("report.html written");
     let doc = roxmltree::Document::parse(html.trim_start_matches("<!DOCTYPE html>\n")).unwrap();

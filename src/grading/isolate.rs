@@ -183,8 +183,21 @@ fn short(function: &str) -> &str {
     function.rsplit("::").next().unwrap_or(function)
 }
 
-fn names(functions: &[String]) -> String {
-    let names: Vec<&str> = functions.iter().map(|f| short(f)).collect();
+/// `functions` as students know them, in a list: each by its short name,
+/// unless another of the lab's graded functions (`all`) has the same one
+/// (`Linear::forward` and `Sigmoid::forward`), when its type says which.
+fn names(functions: &[String], all: &[String]) -> String {
+    let names: Vec<&str> = functions
+        .iter()
+        .map(|f| {
+            let ambiguous = all.iter().any(|g| g != f && short(g) == short(f));
+            if ambiguous {
+                f.as_str()
+            } else {
+                short(f)
+            }
+        })
+        .collect();
     match names.as_slice() {
         [] => String::new(),
         [one] => one.to_string(),
@@ -261,7 +274,7 @@ impl Grader {
                                  your file does not compile (your other functions call yours in a \
                                  way the reference's does not allow?); the result as written stands.",
                                 tests[i].output,
-                                names(&plan.replaced)
+                                names(&plan.replaced, &iso.functions)
                             ),
                             untrusted::TEST_BYTES,
                         );
@@ -322,12 +335,15 @@ fn combine(
             }
         }
     }
-    let own = names(&iso.items.get(item).cloned().unwrap_or_default());
+    let own = names(
+        &iso.items.get(item).cloned().unwrap_or_default(),
+        &iso.functions,
+    );
     let mut text = String::new();
     if isolated.score >= isolated.max_score {
         text.push_str(&format!(
             "Your {own} is right with a correct {}; as written it fails",
-            names(replaced)
+            names(replaced, &iso.functions)
         ));
         if causes.is_empty() {
             text.push_str(".\n");
@@ -338,9 +354,9 @@ fn combine(
     text.push_str(&format!(
         "Isolated credit: graded with the reference's {} in place of yours, so that a \
          mistake costs only the points of its own tests.\n{}\n\nAs written (with your own {}): {}",
-        names(replaced),
+        names(replaced, &iso.functions),
         isolated.output,
-        names(replaced),
+        names(replaced, &iso.functions),
         written.output
     ));
     let better = if isolated.score > written.score {
@@ -479,12 +495,23 @@ mod tests {
     #[test]
     fn names_read_as_students_know_them() {
         assert_eq!(
-            names(&["NeuralNetwork::forward_pass".into()]),
+            names(&["NeuralNetwork::forward_pass".into()], &[]),
             "forward_pass"
         );
         assert_eq!(
-            names(&["sigmoid".into(), "cost_derivative".into(), "T::cost".into()]),
+            names(
+                &["sigmoid".into(), "cost_derivative".into(), "T::cost".into()],
+                &[]
+            ),
             "sigmoid, cost_derivative and cost"
+        );
+        // Two types with a `forward`: the type says which.
+        let all: Vec<String> = ["Linear::forward", "Sigmoid::forward", "Linear::backward"]
+            .map(String::from)
+            .to_vec();
+        assert_eq!(
+            names(&["Linear::forward".into(), "Linear::backward".into()], &all),
+            "Linear::forward and backward"
         );
     }
 }
