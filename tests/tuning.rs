@@ -265,3 +265,80 @@ fn a_file_without_hyperparameters_is_graded_and_told_what_to_add() {
     );
     assert!(leaderboard(&graded).is_empty());
 }
+
+/// A course may give the bands points: the rubric's bands carry them, the
+/// test is worth the best band's, and a run earns the band it reaches.
+#[test]
+fn a_rubric_may_give_the_bands_points() {
+    let root = copy_of_root();
+    let rubric = root.path().join("rubrics/cs240.toml");
+    let toml = std::fs::read_to_string(&rubric).unwrap();
+    let banded = toml
+        .replace("total_points = 100\n", "total_points = 103\n")
+        .replace(
+            "number = \"8\"\nname = \"Hyperparameter tuning (ungraded)\"",
+            "number = \"8\"\nname = \"Hyperparameter tuning\"",
+        )
+        .replace(
+            "points = 0\ncompare = \"accuracy\"",
+            "points = 3\ncompare = \"accuracy\"",
+        )
+        .replace(
+            "{ name = \"Good\", above = 0.87 }",
+            "{ name = \"Good\", above = 0.87, points = 1 }",
+        )
+        .replace(
+            "{ name = \"Very good\", above = 0.90 }",
+            "{ name = \"Very good\", above = 0.90, points = 2 }",
+        )
+        .replace(
+            "{ name = \"Excellent\", above = 0.92 }",
+            "{ name = \"Excellent\", above = 0.92, points = 3 }",
+        );
+    assert_eq!(
+        banded.matches("points = ").count(),
+        toml.matches("points = ").count() + 3
+    );
+    std::fs::write(&rubric, banded).unwrap();
+    let grade_with = |source: &str| -> Value {
+        let dir = tempfile::tempdir().unwrap();
+        write_submission("cs240", source, &dir.path().join("submission"));
+        let out = run(grade_bin()
+            .env("GRADE_ROOT", root.path())
+            .args(["--lab", "cs240", "--submission"])
+            .arg(dir.path().join("submission"))
+            .arg("--out")
+            .arg(dir.path().join("results.json")));
+        assert!(out.status.success(), "{}", text(&out));
+        let results: Value = serde_json::from_str(
+            &std::fs::read_to_string(dir.path().join("results.json")).unwrap(),
+        )
+        .unwrap();
+        check_gradescope_shape(&results);
+        results
+    };
+    let tuning = |r: &Value| {
+        r["tests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["number"] == "8")
+            .unwrap()
+            .clone()
+    };
+    // Excellent (92.89 %): all 3 points.
+    let best = grade_with(&solution_source("cs240"));
+    assert_eq!(best["score"], 103.0, "{best}");
+    assert_eq!(tuning(&best)["score"], 3.0);
+    assert_eq!(tuning(&best)["status"], "passed");
+    // The handout's choice, good (89.33 %): 1 of 3, and not "passed".
+    let good = grade_with(&with_choice(
+        "hidden_layers: vec![24],\n        eta: 1.5,\n        mini_batch_size: 10,\n        epochs: 40,",
+        "hidden_layers: vec![8, 8],\n        eta: 3.0,\n        mini_batch_size: 10,\n        epochs: 30,",
+    ));
+    assert_eq!(good["score"], 101.0, "{good}");
+    assert_eq!(tuning(&good)["score"], 1.0);
+    assert_eq!(tuning(&good)["status"], "failed");
+    let said = tuning(&good)["output"].as_str().unwrap().to_string();
+    assert!(said.contains("Excellent above 92 % (3 points)"), "{said}");
+}
