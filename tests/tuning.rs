@@ -14,6 +14,11 @@ const TUNING: &str = "Hyperparameter tuning (ungraded)";
 
 /// The solution's `hyperparameters()` as `grade starter --solution` writes them.
 const SOLUTION_CHOICE: &str = "eta: 1.5,";
+const SOLUTION_CHOICE_FULL: &str =
+    "hidden_layers: vec![24],\n        eta: 1.5,\n        mini_batch_size: 10,\n        epochs: 40,";
+/// The handout's starting choice (the lab's [8, 8], η 3, batches of 10).
+const HANDOUT_CHOICE: &str =
+    "hidden_layers: vec![8, 8],\n        eta: 3.0,\n        mini_batch_size: 10,\n        epochs: 30,";
 
 fn with_choice(from: &str, to: &str) -> String {
     let source = solution_source("cs240");
@@ -57,10 +62,7 @@ fn the_solutions_choice_reaches_the_excellent_band_and_is_ranked() {
 /// (scripts/derive_cs240_tuning.py).
 #[test]
 fn the_handouts_starting_choice_is_good() {
-    let source = with_choice(
-        "hidden_layers: vec![24],\n        eta: 1.5,\n        mini_batch_size: 10,\n        epochs: 40,",
-        "hidden_layers: vec![8, 8],\n        eta: 3.0,\n        mini_batch_size: 10,\n        epochs: 30,",
-    );
+    let source = with_choice(SOLUTION_CHOICE_FULL, HANDOUT_CHOICE);
     let graded = grade_source("cs240", &source);
     let text = output(&graded);
     assert!(
@@ -88,6 +90,36 @@ fn a_learning_rate_far_too_small_lands_in_a_lower_band_and_still_ranks() {
     assert_eq!(graded.test(TUNING)["status"], "failed");
 }
 
+/// Grades `source` on the lab data under `root` (a changed rubric):
+/// results.json, checked for Gradescope's shape.
+fn grade_in_root(root: &Path, source: &str) -> Value {
+    let dir = tempfile::tempdir().unwrap();
+    write_submission("cs240", source, &dir.path().join("submission"));
+    let out = run(grade_bin()
+        .env("GRADE_ROOT", root)
+        .args(["--lab", "cs240", "--submission"])
+        .arg(dir.path().join("submission"))
+        .arg("--out")
+        .arg(dir.path().join("results.json")));
+    assert!(out.status.success(), "{}", text(&out));
+    let results: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("results.json")).unwrap())
+            .unwrap();
+    check_gradescope_shape(&results);
+    results
+}
+
+/// Test 8's entry in results.json.
+fn tuning_of(results: &Value) -> Value {
+    results["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["number"] == "8")
+        .expect("test 8")
+        .clone()
+}
+
 #[test]
 fn training_over_budget_is_stopped_reported_and_posts_nothing() {
     let root = copy_of_root();
@@ -95,30 +127,15 @@ fn training_over_budget_is_stopped_reported_and_posts_nothing() {
     let toml = std::fs::read_to_string(&rubric).unwrap();
     assert!(toml.contains("seconds = 60\n"));
     std::fs::write(&rubric, toml.replace("seconds = 60\n", "seconds = 3\n")).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let source = with_choice("epochs: 40,", "epochs: 1_000_000,");
-    write_submission("cs240", &source, &dir.path().join("submission"));
     let start = std::time::Instant::now();
-    let out = run(grade_bin()
-        .env("GRADE_ROOT", root.path())
-        .args(["--lab", "cs240", "--submission"])
-        .arg(dir.path().join("submission"))
-        .arg("--out")
-        .arg(dir.path().join("results.json")));
-    assert!(out.status.success(), "{}", text(&out));
+    let results = grade_in_root(
+        root.path(),
+        &with_choice("epochs: 40,", "epochs: 1_000_000,"),
+    );
     assert!(start.elapsed().as_secs() < 60, "{:?}", start.elapsed());
-    let results: Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("results.json")).unwrap())
-            .unwrap();
-    check_gradescope_shape(&results);
     assert_eq!(results["score"], 100.0, "{results}");
     assert!(results.get("leaderboard").is_none(), "{results}");
-    let tuning = results["tests"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["name"] == TUNING)
-        .unwrap();
+    let tuning = tuning_of(&results);
     let said = tuning["output"].as_str().unwrap();
     assert!(
         said.contains("Training did not finish within its 3 s budget and was stopped"),
@@ -244,17 +261,7 @@ fn an_older_file_with_a_bug_keeps_its_isolated_credit() {
 /// what to add. The probe is built again without the optional item.
 #[test]
 fn a_file_without_hyperparameters_is_graded_and_told_what_to_add() {
-    let source = solution_source("cs240");
-    let start = source.find("/// Section 1.2").expect("the tuning doc");
-    let end = source
-        .find("/// The sigmoid activation")
-        .expect("sigmoid's doc");
-    let older = format!("{}{}", &source[..start], &source[end..]).replace(
-        "Gradients, Hyperparameters, NeuralNetwork",
-        "Gradients, NeuralNetwork",
-    );
-    assert!(!older.contains("Hyperparameters"), "{older}");
-    let graded = grade_source("cs240", &older);
+    let graded = grade_source("cs240", &older_solution());
     assert_eq!(graded.score(), 100.0, "{}", graded.results);
     let said = output(&graded);
     assert!(
@@ -300,42 +307,15 @@ fn a_rubric_may_give_the_bands_points() {
         toml.matches("points = ").count() + 3
     );
     std::fs::write(&rubric, banded).unwrap();
-    let grade_with = |source: &str| -> Value {
-        let dir = tempfile::tempdir().unwrap();
-        write_submission("cs240", source, &dir.path().join("submission"));
-        let out = run(grade_bin()
-            .env("GRADE_ROOT", root.path())
-            .args(["--lab", "cs240", "--submission"])
-            .arg(dir.path().join("submission"))
-            .arg("--out")
-            .arg(dir.path().join("results.json")));
-        assert!(out.status.success(), "{}", text(&out));
-        let results: Value = serde_json::from_str(
-            &std::fs::read_to_string(dir.path().join("results.json")).unwrap(),
-        )
-        .unwrap();
-        check_gradescope_shape(&results);
-        results
-    };
-    let tuning = |r: &Value| {
-        r["tests"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|t| t["number"] == "8")
-            .unwrap()
-            .clone()
-    };
+    let grade_with = |source: &str| grade_in_root(root.path(), source);
+    let tuning = tuning_of;
     // Excellent (92.89 %): all 3 points.
     let best = grade_with(&solution_source("cs240"));
     assert_eq!(best["score"], 103.0, "{best}");
     assert_eq!(tuning(&best)["score"], 3.0);
     assert_eq!(tuning(&best)["status"], "passed");
     // The handout's choice, good (89.33 %): 1 of 3, and not "passed".
-    let good = grade_with(&with_choice(
-        "hidden_layers: vec![24],\n        eta: 1.5,\n        mini_batch_size: 10,\n        epochs: 40,",
-        "hidden_layers: vec![8, 8],\n        eta: 3.0,\n        mini_batch_size: 10,\n        epochs: 30,",
-    ));
+    let good = grade_with(&with_choice(SOLUTION_CHOICE_FULL, HANDOUT_CHOICE));
     assert_eq!(good["score"], 101.0, "{good}");
     assert_eq!(tuning(&good)["score"], 1.0);
     assert_eq!(tuning(&good)["status"], "failed");
