@@ -448,6 +448,15 @@ fn every_student(h: &mut String, rows: &[Row]) {
     for n in &names {
         let _ = write!(h, "<th class=\"num\">{}</th>", escape(n));
     }
+    // The leaderboard's columns, as gradebook.csv has them.
+    let boards = gradebook::leaderboard_names(rows);
+    for n in &boards {
+        let _ = write!(
+            h,
+            "<th class=\"num\">{}</th>",
+            escape(&format!("{}{n}", gradebook::LEADERBOARD_PREFIX))
+        );
+    }
     h.push_str("</tr>\n");
     for row in rows {
         let _ = write!(
@@ -465,6 +474,15 @@ fn every_student(h: &mut String, rows: &[Row]) {
                 .iter()
                 .find(|t| &t.name == n)
                 .map_or(String::new(), |t| number(t.score));
+            let _ = write!(h, "<td class=\"num\">{cell}</td>");
+        }
+        for n in &boards {
+            let cell = row
+                .results
+                .leaderboard
+                .iter()
+                .find(|e| &e.name == n)
+                .map_or(String::new(), |e| number(e.value));
             let _ = write!(h, "<td class=\"num\">{cell}</td>");
         }
         h.push_str("</tr>\n");
