@@ -12,6 +12,10 @@
 //! submissions (the solution and the mutants of tests/mutants/cs240.toml),
 //! and the grader's own peak memory.
 
+// The tests' copy of the lab data (`copy_of_root`), shared rather than written again.
+#[path = "../tests/common/mod.rs"]
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
@@ -191,31 +195,9 @@ fn spread(xs: &[f64]) -> (f64, f64, f64) {
 /// the peer has no tuning run, and the targets below were set before it
 /// existed, so they are measured like for like. The shipped rubric's
 /// training run (test 8, the leaderboard) has its own row.
-fn graded_items_root(work: &Path) -> PathBuf {
-    let data = work.join("graded-items-root");
-    for top in ["reference/labs", "reference/data", "rubrics", "fixtures"] {
-        for entry in walkdir::WalkDir::new(root().join(top)) {
-            let entry = entry.unwrap();
-            let to = data.join(entry.path().strip_prefix(root()).unwrap());
-            if entry.file_type().is_dir() {
-                std::fs::create_dir_all(&to).unwrap();
-            } else if entry.path_is_symlink() {
-                std::os::unix::fs::symlink(std::fs::read_link(entry.path()).unwrap(), &to).unwrap();
-            } else {
-                std::fs::copy(entry.path(), &to).unwrap();
-            }
-        }
-    }
-    std::fs::create_dir_all(data.join("reference/src")).unwrap();
-    for file in [
-        "reference/src/rng.rs",
-        "reference/src/wire.rs",
-        // Without it the probes would link no prebuilt generics: slower.
-        "reference/src/instances.rs",
-        "Cargo.lock",
-    ] {
-        std::fs::copy(root().join(file), data.join(file)).unwrap();
-    }
+fn graded_items_root() -> tempfile::TempDir {
+    let copy = common::copy_of_root();
+    let data = copy.path();
     let path = data.join("rubrics/cs240.toml");
     let mut rubric: toml::Table = std::fs::read_to_string(&path).unwrap().parse().unwrap();
     let tests = rubric["tests"].as_array_mut().unwrap();
@@ -224,7 +206,7 @@ fn graded_items_root(work: &Path) -> PathBuf {
     let cases = rubric["cases"].as_array_mut().unwrap();
     cases.retain(|c| c["id"].as_str() != Some("digits_tuning"));
     std::fs::write(&path, toml::to_string(&rubric).unwrap()).unwrap();
-    data
+    copy
 }
 
 /// The hand-made peer: a TA's `cargo test` grader (see its README).
@@ -321,8 +303,8 @@ fn main() {
     let res = results.to_str().unwrap();
     let one = ["--lab", "cs240", "--submission", sub, "--out", res];
 
-    let graded_items = graded_items_root(work.path());
-    let data = Some(graded_items.as_path());
+    let graded_items = graded_items_root();
+    let data = Some(graded_items.path());
     eprintln!("cold: 3 gradings, each with an empty dependency cache ...");
     let cold: Vec<f64> = (0..3)
         .map(|k| grade(&one, &work.path().join(format!("cold-cache-{k}")), data).wall)
@@ -340,7 +322,7 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(15);
-    let peer = versus_peer(work.path(), &one, &cache, &graded_items, pairs);
+    let peer = versus_peer(work.path(), &one, &cache, graded_items.path(), pairs);
     // The shipped rubric: tests 1-7.2, then test 8's training run on the
     // digits (the leaderboard), which starts once they pass.
     eprintln!("warm: 9 gradings of the solution with the leaderboard's training run ...");

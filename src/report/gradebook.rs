@@ -78,6 +78,26 @@ pub(crate) fn leaderboard_names(rows: &[Row]) -> Vec<String> {
     names
 }
 
+/// A row's score on the test `name`, as the gradebook writes it (empty when
+/// the row has no such test).
+pub(crate) fn test_cell(row: &Row, name: &str) -> String {
+    row.results
+        .tests
+        .iter()
+        .find(|t| t.name == name)
+        .map_or(String::new(), |t| number(t.score))
+}
+
+/// A row's value in the leaderboard column `name`: empty when the student
+/// posted nothing (the run did not start or finish).
+pub(crate) fn leaderboard_cell(row: &Row, name: &str) -> String {
+    row.results
+        .leaderboard
+        .iter()
+        .find(|e| e.name == name)
+        .map_or(String::new(), |e| number(e.value))
+}
+
 /// A leaderboard column's header, told apart from the tests' columns.
 pub const LEADERBOARD_PREFIX: &str = "leaderboard: ";
 
@@ -151,25 +171,8 @@ pub fn csv(rows: &[Row]) -> Result<String> {
             number(row.results.score),
             status(&row.results).as_str().to_string(),
         ];
-        for name in &names {
-            let cell = row
-                .results
-                .tests
-                .iter()
-                .find(|t| &t.name == name)
-                .map_or(String::new(), |t| number(t.score));
-            record.push(cell);
-        }
-        // Empty when the student posted nothing (the run did not start or finish).
-        for name in &boards {
-            let cell = row
-                .results
-                .leaderboard
-                .iter()
-                .find(|e| &e.name == name)
-                .map_or(String::new(), |e| number(e.value));
-            record.push(cell);
-        }
+        record.extend(names.iter().map(|name| test_cell(row, name)));
+        record.extend(boards.iter().map(|name| leaderboard_cell(row, name)));
         out.write_record(&record)?;
     }
     Ok(String::from_utf8(out.into_inner()?)?)

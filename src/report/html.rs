@@ -467,22 +467,11 @@ fn every_student(h: &mut String, rows: &[Row]) {
             number(row.results.score),
             status(&row.results).as_str()
         );
-        for n in &names {
-            let cell = row
-                .results
-                .tests
-                .iter()
-                .find(|t| &t.name == n)
-                .map_or(String::new(), |t| number(t.score));
-            let _ = write!(h, "<td class=\"num\">{cell}</td>");
-        }
-        for n in &boards {
-            let cell = row
-                .results
-                .leaderboard
-                .iter()
-                .find(|e| &e.name == n)
-                .map_or(String::new(), |e| number(e.value));
+        let cells = names
+            .iter()
+            .map(|n| gradebook::test_cell(row, n))
+            .chain(boards.iter().map(|n| gradebook::leaderboard_cell(row, n)));
+        for cell in cells {
             let _ = write!(h, "<td class=\"num\">{cell}</td>");
         }
         h.push_str("</tr>\n");
