@@ -4,13 +4,16 @@
 //!     cargo bench --bench grading            # BENCH_N=200 submissions by default
 //!
 //! Reports medians: a cold grading (empty dependency cache), a warm one with
-//! its compile/run split, the floor (compiling the student file alone with the
-//! grader's flags), the warm grading against the hand-made `cargo test` peer
+//! its compile/run split and its CPU (the whole grading's, and the compile's),
+//! the floor (compiling the student file alone with the grader's flags), the
+//! warm grading against the hand-made `cargo test` peer
 //! (`../shared/peers/cargo-test`, or `$BENCH_PEER`: run here, interleaved
 //! with `grade`, pair by pair; skipped with a note when the folder is
-//! missing), batch throughput with --jobs 1 and 2 over BENCH_N realistic
-//! submissions (the solution and the mutants of tests/mutants/cs240.toml),
-//! and the grader's own peak memory.
+//! missing), batch throughput and CPU with --jobs 1 and 2 over BENCH_N
+//! realistic submissions (the solution and the mutants of
+//! tests/mutants/cs240.toml) and with --jobs 2 over BENCH_N correct ones,
+//! what BENCH_N compiles alone take on this machine's cores, and the
+//! grader's own peak memory.
 
 // The tests' copy of the lab data (`copy_of_root`), shared rather than written again.
 #[path = "../tests/common/mod.rs"]
@@ -38,12 +41,30 @@ fn median(mut xs: Vec<f64>) -> f64 {
 
 struct Run {
     wall: f64,
+    /// User + system seconds of `grade` and of every process it waited for
+    /// (the compiler, the linker, each probe).
+    cpu: f64,
     stderr: String,
+}
+
+/// User + system seconds of every child this process has waited for so far
+/// (with their own waited-for descendants): a difference around one child
+/// is that child's CPU, its compiler and probes included.
+fn children_cpu() -> f64 {
+    // SAFETY: getrusage fills the struct it is given.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage);
+        usage
+    };
+    let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    seconds(usage.ru_utime) + seconds(usage.ru_stime)
 }
 
 /// Runs `grade ARGS` with `cache`, on the lab data under `data_root` when
 /// given (`$GRADE_ROOT`), else this tree's.
 fn grade(args: &[&str], cache: &Path, data_root: Option<&Path>) -> Run {
+    let cpu_before = children_cpu();
     let start = Instant::now();
     let mut cmd = Command::new(GRADE);
     if let Some(data) = data_root {
@@ -57,22 +78,24 @@ fn grade(args: &[&str], cache: &Path, data_root: Option<&Path>) -> Run {
         .output()
         .expect("run grade");
     let wall = start.elapsed().as_secs_f64();
+    let cpu = children_cpu() - cpu_before;
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(out.status.success(), "grade {args:?} failed:\n{stderr}");
-    Run { wall, stderr }
+    Run { wall, cpu, stderr }
 }
 
-/// "grade: timings: compile 0.474 s, runs 0.106 s ..." -> (0.474, 0.106)
-fn split(stderr: &str) -> (f64, f64) {
+/// "grade: timings: compile 0.474 s (CPU 0.512 s), runs 0.106 s ..."
+/// -> (0.474, 0.512, 0.106)
+fn split(stderr: &str) -> (f64, f64, f64) {
     let line = stderr
         .lines()
-        .find(|l| l.contains("timings:"))
+        .find(|l| l.contains("timings: compile"))
         .expect("timings line");
     let num = |after: &str| -> f64 {
         let rest = &line[line.find(after).expect("field") + after.len()..];
         rest.split_whitespace().next().unwrap().parse().unwrap()
     };
-    (num("compile "), num("runs "))
+    (num("compile "), num("(CPU "), num("runs "))
 }
 
 /// "grade: peak memory 12345 kB" -> MiB
@@ -99,9 +122,10 @@ fn solution(work: &Path) -> String {
     std::fs::read_to_string(dir.join("src/lib.rs")).unwrap()
 }
 
-/// BENCH_N uploads cycling through the solution and every mutant, each made
-/// unique by a comment (so no two share a content key).
-fn class(work: &Path, n: usize) -> PathBuf {
+/// BENCH_N uploads cycling through the solution and every mutant (or, with
+/// `solutions_only`, N copies of the solution), each made unique by a comment
+/// (so no two share a content key).
+fn class(work: &Path, n: usize, solutions_only: bool) -> PathBuf {
     let solution = solution(work);
     let table: toml::Table = std::fs::read_to_string(root().join("tests/mutants/cs240.toml"))
         .unwrap()
@@ -110,9 +134,11 @@ fn class(work: &Path, n: usize) -> PathBuf {
     let mut variants = vec![solution.clone()];
     for m in table["mutant"].as_array().unwrap() {
         let (from, to) = (m["from"].as_str().unwrap(), m["to"].as_str().unwrap());
-        variants.push(solution.replacen(from, to, 1));
+        if !solutions_only {
+            variants.push(solution.replacen(from, to, 1));
+        }
     }
-    let dir = work.join("class");
+    let dir = work.join(if solutions_only { "solutions" } else { "class" });
     for k in 0..n {
         let student = dir.join(format!("student{k:04}/src"));
         std::fs::create_dir_all(&student).unwrap();
@@ -124,7 +150,8 @@ fn class(work: &Path, n: usize) -> PathBuf {
 
 /// Compiles the student file alone, as the grader does (same rustc, flags and
 /// dependency artifacts): the physical floor of compile-then-run grading.
-fn floor_seconds(work: &Path, cache: &Path) -> f64 {
+/// Median wall and CPU seconds of 7 compiles.
+fn floor_seconds(work: &Path, cache: &Path) -> (f64, f64) {
     let deps_json = std::fs::read_dir(cache)
         .unwrap()
         .flatten()
@@ -141,8 +168,9 @@ fn floor_seconds(work: &Path, cache: &Path) -> f64 {
     let crate_dir = work.join("solution");
     let out_dir = work.join("floor-out");
     std::fs::create_dir_all(&out_dir).unwrap();
-    let times: Vec<f64> = (0..7)
+    let (times, cpus): (Vec<f64>, Vec<f64>) = (0..7)
         .map(|_| {
+            let cpu_before = children_cpu();
             let start = Instant::now();
             let status = Command::new(&rustc)
                 .current_dir(&crate_dir)
@@ -178,10 +206,10 @@ fn floor_seconds(work: &Path, cache: &Path) -> f64 {
                 .status()
                 .unwrap();
             assert!(status.success());
-            start.elapsed().as_secs_f64()
+            (start.elapsed().as_secs_f64(), children_cpu() - cpu_before)
         })
-        .collect();
-    median(times)
+        .unzip();
+    (median(times), median(cpus))
 }
 
 /// min, median and max.
@@ -314,10 +342,13 @@ fn main() {
     grade(&one, &cache, data);
     eprintln!("warm: 9 gradings of the solution (tests 1-7.2) ...");
     let warm: Vec<Run> = (0..9).map(|_| grade(&one, &cache, data)).collect();
-    let (compiles, runs): (Vec<f64>, Vec<f64>) = warm.iter().map(|r| split(&r.stderr)).unzip();
+    let compiles: Vec<f64> = warm.iter().map(|r| split(&r.stderr).0).collect();
+    let compile_cpus: Vec<f64> = warm.iter().map(|r| split(&r.stderr).1).collect();
+    let runs: Vec<f64> = warm.iter().map(|r| split(&r.stderr).2).collect();
     let warm_wall = median(warm.iter().map(|r| r.wall).collect());
+    let warm_cpu = median(warm.iter().map(|r| r.cpu).collect());
     let single_peak = warm.iter().map(|r| peak_mib(&r.stderr)).fold(0.0, f64::max);
-    let floor = floor_seconds(work.path(), &cache);
+    let (floor, floor_cpu) = floor_seconds(work.path(), &cache);
     let pairs: usize = std::env::var("BENCH_PAIRS")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -351,8 +382,8 @@ fn main() {
         grade(&args, &cache, None);
         eprintln!("warm: 9 gradings of the {lab} solution ...");
         let runs: Vec<Run> = (0..9).map(|_| grade(&args, &cache, None)).collect();
-        let (compiles, probes): (Vec<f64>, Vec<f64>) =
-            runs.iter().map(|r| split(&r.stderr)).unzip();
+        let compiles: Vec<f64> = runs.iter().map(|r| split(&r.stderr).0).collect();
+        let probes: Vec<f64> = runs.iter().map(|r| split(&r.stderr).2).collect();
         labs.push((
             lab,
             median(runs.iter().map(|r| r.wall).collect()),
@@ -361,11 +392,16 @@ fn main() {
         ));
     }
 
-    eprintln!("batch: {n} submissions, --jobs 1 and --jobs 2 ...");
-    let class = class(work.path(), n);
+    eprintln!("batch: {n} submissions, --jobs 1 and --jobs 2, then {n} correct ones ...");
+    let mixed = class(work.path(), n, false);
+    let correct = class(work.path(), n, true);
     let mut batch = Vec::new();
-    for jobs in [1, 2] {
-        let out = work.path().join(format!("batch-{jobs}"));
+    for (kind, submissions, jobs) in [
+        ("the solution and the 8 mutants in turn", &mixed, 1),
+        ("the solution and the 8 mutants in turn", &mixed, 2),
+        ("correct solutions only", &correct, 2),
+    ] {
+        let out = work.path().join(format!("batch-{}-{jobs}", batch.len()));
         let run = grade(
             &[
                 "batch",
@@ -374,14 +410,14 @@ fn main() {
                 "--jobs",
                 &jobs.to_string(),
                 "--submissions",
-                class.to_str().unwrap(),
+                submissions.to_str().unwrap(),
                 "--out",
                 out.to_str().unwrap(),
             ],
             &cache,
             data,
         );
-        batch.push((jobs, run.wall, peak_mib(&run.stderr)));
+        batch.push((kind, jobs, run.wall, run.cpu, peak_mib(&run.stderr)));
     }
 
     let isolation = warm[0]
@@ -413,7 +449,16 @@ fn main() {
         "| ↳ run (28 item×case runs, 4 at a time) | {:.3} s | |",
         median(runs)
     );
-    println!("| floor: compile the student file alone | {floor:.3} s | |");
+    println!(
+        "| ↳ CPU of the whole grading (user + system, `grade` and every process it waited for) | {warm_cpu:.3} s | |"
+    );
+    println!(
+        "| ↳ CPU of the compile (the probe's rustc run and its linker) | {:.3} s | |",
+        median(compile_cpus.clone())
+    );
+    println!(
+        "| floor: compile the student file alone (no prebuilt generics, no link) | {floor:.3} s (CPU {floor_cpu:.3} s) | |"
+    );
     println!(
         "| warm grading / floor | {:.2}× | ≤ 2× |",
         warm_wall / floor
@@ -433,13 +478,24 @@ fn main() {
             peer_dir().display()
         ),
     }
-    for (jobs, wall, peak) in &batch {
+    let cores = std::thread::available_parallelism().map_or(1, |c| c.get()) as f64;
+    for (kind, jobs, wall, cpu, peak) in &batch {
         println!(
-            "| batch of {n}, --jobs {jobs} | {wall:.1} s ({:.2} s per submission; grader peak {peak:.1} MiB) | {} |",
+            "| batch of {n} ({kind}), --jobs {jobs} | {wall:.1} s ({:.2} s per submission; CPU {:.2} s per \
+             submission, cores {:.0} % busy; grader peak {peak:.1} MiB) | {} |",
             wall / n as f64,
+            cpu / n as f64,
+            100.0 * cpu / (wall * cores),
             if *jobs == 2 { "≤ 45 s for 200" } else { "" }
         );
     }
+    // What the target asks of the compiler alone: every submission is compiled once.
+    let compile_cpu = median(compile_cpus);
+    println!(
+        "| {n} compiles of the solution's probe alone on {cores} cores, both fully busy \
+         ({n} × {compile_cpu:.3} s CPU / {cores}) | {:.1} s | ≤ 45 s for 200 |",
+        n as f64 * compile_cpu / cores
+    );
     println!("| grader's own peak memory, single submission | {single_peak:.1} MiB | ≤ 100 MiB |");
     println!(
         "| warm single submission with the leaderboard item (test 8: the solution's network trained on \

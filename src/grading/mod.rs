@@ -307,6 +307,7 @@ impl Grader {
             .context("cannot create a working folder")?;
         let wall = Duration::from_secs_f64(self.rubric.limits.compile_seconds);
         let compile_start = Instant::now();
+        let compile_cpu_start = sandbox::children_cpu_seconds();
         let options = build::Options {
             wall,
             lines: build::LineTables::Without,
@@ -359,12 +360,14 @@ impl Grader {
             }
         };
         let compile_seconds = compile_start.elapsed().as_secs_f64();
+        let compile_cpu = sandbox::children_cpu_seconds() - compile_cpu_start;
         let run_start = Instant::now();
         let mut runs = self.run_all(&probe, work.path(), start, Which::Main)?;
         runs.extend(written.runs.clone());
         if std::env::var_os("GRADE_TIMINGS").is_some() {
             eprintln!(
-                "grade: timings: compile {compile_seconds:.3} s, runs {:.3} s ({} runs, {} at a time)",
+                "grade: timings: compile {compile_seconds:.3} s (CPU {compile_cpu:.3} s), \
+                 runs {:.3} s ({} runs, {} at a time)",
                 run_start.elapsed().as_secs_f64(),
                 runs.len(),
                 self.jobs
