@@ -204,6 +204,14 @@ fn a_changed_signature_costs_only_its_own_test() {
     let r = grade_with_root("cs240", &source, root.path());
     assert_eq!(r["score"], 0.0, "{r}");
     assert_eq!(r["extra_data"]["status"], "did not compile", "{r}");
+    // The compiler's errors are in the grader's own adapter: named as the
+    // grader's, not by the temporary folder the probe was built in.
+    let said = r["output"].as_str().unwrap();
+    assert!(said.contains("--> grader's adapter.rs:"), "{said}");
+    assert!(
+        !said.contains("/probe/") && !said.contains("grade-"),
+        "{said}"
+    );
     // Isolated: every test but mini_batch_GD's is graded with the reference's
     // mini_batch_gd and passes: 100 - mini_batch_GD 10 = 90.
     let graded = grade_source("cs240", &source);

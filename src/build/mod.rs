@@ -526,19 +526,14 @@ pub fn build(
         StepError::Limit(text) => BuildFailure::Student(text),
         StepError::Other(e) => BuildFailure::Internal(e),
     };
-    match compile_step(command(&[]), wall, &confinement, &lab.spec.student_file) {
+    let step = |cmd| compile_step(cmd, wall, &confinement, &lab.spec.student_file, &probe_dir);
+    match step(command(&[])) {
         Ok(()) => {}
         // The student's file lacks what the probe calls for one of the lab's
         // optional items (an ungraded contest): without them, the rest may
         // still be graded; if not, the second errors are the ones that matter.
         Err(StepError::Errors(text, Blame::Probe)) if mentions_optional(lab, &text) => {
-            compile_step(
-                command(&lab.spec.optional_items),
-                wall,
-                &confinement,
-                &lab.spec.student_file,
-            )
-            .map_err(failure)?
+            step(command(&lab.spec.optional_items)).map_err(failure)?
         }
         Err(e) => return Err(failure(e)),
     }
@@ -669,11 +664,17 @@ const CONST_EVAL_LINT: &str = "long_running_const_eval";
 const SHOWN_ERRORS: usize = 3;
 const LINES_PER_ERROR: usize = 25;
 
+/// How the compiler's messages name the grader's own probe files: not by
+/// their temporary folder, which means nothing to a student and changes on
+/// every run.
+const PROBE_FILES_SHOWN_AS: &str = "grader's ";
+
 fn compile_step(
     cmd: Command,
     wall: Duration,
     confinement: &Arc<Confinement>,
     student_file: &str,
+    probe_dir: &Path,
 ) -> Result<(), StepError> {
     let limits = Limits {
         wall,
@@ -690,6 +691,8 @@ fn compile_step(
     let outcome = sandbox::run(cmd, Stdio::null(), &limits, Some(Arc::clone(confinement)))
         .map_err(|e| StepError::Other(anyhow::anyhow!("cannot run rustc: {e}")))?;
     let stderr = outcome.stderr.text();
+    let shown =
+        |text: &str| text.replace(&format!("{}/", probe_dir.display()), PROBE_FILES_SHOWN_AS);
     if outcome.exit != Exit::Code(0) {
         if let Some(failure) = limit_or_environment(outcome.exit, &stderr, &limits) {
             return Err(failure);
@@ -713,7 +716,7 @@ fn compile_step(
                     format!(
                         "the compiler failed ({:?}) without an error message:\n{}",
                         outcome.exit,
-                        tail_lines(&stderr, 20)
+                        shown(&tail_lines(&stderr, 20))
                     ),
                     Blame::Student,
                 ));
@@ -725,7 +728,7 @@ fn compile_step(
             };
             let rendered: Vec<String> = errors
                 .iter()
-                .filter_map(|d| d["rendered"].as_str().map(str::to_string))
+                .filter_map(|d| d["rendered"].as_str().map(shown))
                 .filter(|r| !r.starts_with("error: aborting due to"))
                 .collect();
             Err(StepError::Errors(summarise(&rendered), blame))
