@@ -218,9 +218,18 @@ fn a_changed_signature_costs_only_its_own_test() {
     assert_eq!(graded.failed(), ["mini_batch_GD"], "{}", graded.results);
     assert_eq!(graded.score(), 90.0, "{}", graded.results);
     assert_eq!(graded.results["extra_data"]["status"], "graded");
+    // Its own test names the function, its line and the compiler's reason.
     let own = graded.test("mini_batch_GD")["output"].as_str().unwrap();
+    let line = source
+        .lines()
+        .position(|l| l.contains("pub fn mini_batch_gd("))
+        .unwrap()
+        + 1;
     assert!(
-        own.contains("does not provide what the grader calls"),
+        own.contains(&format!(
+            "the grader's call to your `mini_batch_gd` (src/lib.rs line {line}) does not \
+             compile: mismatched types (expected `f32`, found `f64`)"
+        )),
         "{own}"
     );
 }

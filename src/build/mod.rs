@@ -386,9 +386,30 @@ pub enum BuildFailure {
     /// The student's file does not compile: the compiler's first errors.
     Student(String),
     /// The student's file compiles but lacks what the probe calls.
-    Api(String),
+    Api(ApiMisfit),
     /// The grader's own fault (missing template, compiler not runnable).
     Internal(anyhow::Error),
+}
+
+/// Why the probe's calls do not compile against a student's file that
+/// compiles on its own.
+#[derive(Debug, Clone)]
+pub struct ApiMisfit {
+    /// The compiler's first errors, rendered.
+    pub text: String,
+    /// Each error, in the compiler's order.
+    pub errors: Vec<ProbeError>,
+}
+
+/// One error in the probe's code.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProbeError {
+    /// The compiler's message and its primary label, e.g. "mismatched types
+    /// (expected `f32`, found `f64`)".
+    pub message: String,
+    /// Lines of the student's file the error points at (the definition the
+    /// probe's call does not fit), from 1.
+    pub student_lines: Vec<usize>,
 }
 
 /// Builds the probe for `source` (the student's file) in `work`, returning its path.
@@ -530,7 +551,9 @@ pub fn build(
     };
     let failure = |e| match e {
         StepError::Errors(text, Blame::Student) => BuildFailure::Student(text),
-        StepError::Errors(text, Blame::Probe) => BuildFailure::Api(text),
+        StepError::Errors(text, Blame::Probe(errors)) => {
+            BuildFailure::Api(ApiMisfit { text, errors })
+        }
         StepError::Limit(text) => BuildFailure::Student(text),
         StepError::Other(e) => BuildFailure::Internal(e),
     };
@@ -540,7 +563,7 @@ pub fn build(
         // The student's file lacks what the probe calls for one of the lab's
         // optional items (an ungraded contest): without them, the rest may
         // still be graded; if not, the second errors are the ones that matter.
-        Err(StepError::Errors(text, Blame::Probe)) if mentions_optional(lab, &text) => {
+        Err(StepError::Errors(text, Blame::Probe(_))) if mentions_optional(lab, &text) => {
             step(command(&lab.spec.optional_items)).map_err(failure)?
         }
         Err(e) => return Err(failure(e)),
@@ -641,11 +664,12 @@ enum StepError {
 }
 
 /// Whose code a compile error is in: the student's file, or only the probe's
-/// (which means the student's file lacks or changed what the probe calls).
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+/// (which means the student's file lacks or changed what the probe calls:
+/// each error, with where it points into the student's file).
+#[derive(Clone, PartialEq, Debug)]
 enum Blame {
     Student,
-    Probe,
+    Probe(Vec<ProbeError>),
 }
 
 /// Address space of one compiler run. rustc's LLVM needs well over 1 GiB of
@@ -732,7 +756,12 @@ fn compile_step(
             let blame = if errors.iter().any(|d| in_file(d, student_file)) {
                 Blame::Student
             } else {
-                Blame::Probe
+                Blame::Probe(
+                    errors
+                        .iter()
+                        .map(|d| probe_error(d, student_file))
+                        .collect(),
+                )
             };
             let rendered: Vec<String> = errors
                 .iter()
@@ -845,6 +874,32 @@ fn error_diagnostics(stderr: &str) -> Vec<Value> {
         .filter_map(|line| serde_json::from_str::<Value>(line).ok())
         .filter(|d| d["level"] == "error")
         .collect()
+}
+
+/// A diagnostic in the probe's code, with the lines of the student's `file`
+/// it (or a note under it, "method defined here") points at.
+fn probe_error(diagnostic: &Value, file: &str) -> ProbeError {
+    let mut message = diagnostic["message"].as_str().unwrap_or("").to_string();
+    let spans = |d: &Value| d["spans"].as_array().cloned().unwrap_or_default();
+    let primary_label = spans(diagnostic)
+        .into_iter()
+        .find(|s| s["is_primary"] == true)
+        .and_then(|s| s["label"].as_str().map(str::to_string));
+    if let Some(label) = primary_label.filter(|l| !l.is_empty()) {
+        message.push_str(&format!(" ({label})"));
+    }
+    let mut student_lines: Vec<usize> = std::iter::once(diagnostic)
+        .chain(diagnostic["children"].as_array().into_iter().flatten())
+        .flat_map(spans)
+        .filter(|s| s["file_name"] == file)
+        .filter_map(|s| s["line_start"].as_u64().map(|l| l as usize))
+        .collect();
+    student_lines.sort_unstable();
+    student_lines.dedup();
+    ProbeError {
+        message,
+        student_lines,
+    }
 }
 
 /// Whether a diagnostic's primary place is in `file` (as given to rustc).

@@ -260,7 +260,8 @@ fn run_source(
         },
     ) {
         Ok(p) => p,
-        Err(BuildFailure::Student(text)) | Err(BuildFailure::Api(text)) => {
+        Err(BuildFailure::Student(text))
+        | Err(BuildFailure::Api(build::ApiMisfit { text, .. })) => {
             bail!("the changed solution does not compile:\n{text}")
         }
         Err(BuildFailure::Internal(e)) => return Err(e),

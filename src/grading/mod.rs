@@ -11,6 +11,7 @@ mod banded;
 pub mod compare;
 pub mod isolate;
 mod locate;
+mod misfit;
 pub mod mistakes;
 pub mod submission;
 
@@ -329,13 +330,31 @@ impl Grader {
                 );
                 return Ok(self.not_graded(Status::DidNotCompile, &msg, start));
             }
-            Err(BuildFailure::Api(text)) => {
+            Err(BuildFailure::Api(misfit)) => {
                 let msg = format!(
                     "Your {} compiles, but it does not provide what the grader calls: keep the \
-                     handout's names and signatures.\n\nThe compiler says:\n\n{text}",
-                    student.found_at
+                     handout's names and signatures.\n\nThe compiler says:\n\n{}",
+                    student.found_at, misfit.text
                 );
                 let mut results = self.not_graded(Status::DidNotCompile, &msg, start);
+                // Each test the compiler's errors are about says which
+                // function, where, and why.
+                if let Ok(parsed) = build::variant::Source::parse(&student.source) {
+                    for (test, spec) in results.tests.iter_mut().zip(&self.rubric.tests) {
+                        let functions = self
+                            .lab
+                            .spec
+                            .items
+                            .get(&spec.item)
+                            .map(|f| f.list())
+                            .unwrap_or_default();
+                        if let Some(line) =
+                            misfit::test_line(&misfit, &functions, &parsed, &student.found_at)
+                        {
+                            test.output = untrusted::output(&line);
+                        }
+                    }
+                }
                 if let Some(iso) = &self.isolation {
                     // The other functions may still fit with the reference's
                     // versions of the ones that do not.
