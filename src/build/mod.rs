@@ -281,7 +281,7 @@ pub fn prepare_deps(lab: &Lab, tools: &Toolchain, cache: &Path) -> Result<Deps> 
     if instances.is_empty() {
         // Graded the same, only slower: said once, when the cache is built.
         eprintln!(
-            "grade: note: {} is missing: probes will compile without the prebuilt \
+            "grade: note: {} is missing or empty: probes will compile without the prebuilt \
              generic code (about 30 % slower); copy it from the grade repository",
             lab.root.join("reference/src/instances.rs").display()
         );
@@ -557,7 +557,7 @@ pub fn build(
         StepError::Limit(text) => BuildFailure::Student(text),
         StepError::Other(e) => BuildFailure::Internal(e),
     };
-    let step = |cmd| compile_step(cmd, wall, &confinement, &lab.spec.student_file, &probe_dir);
+    let step = |cmd| compile_step(cmd, wall, &confinement, &lab.spec.student_file, work);
     match step(command(&[])) {
         Ok(()) => {}
         // The student's file lacks what the probe calls for one of the lab's
@@ -696,17 +696,25 @@ const CONST_EVAL_LINT: &str = "long_running_const_eval";
 const SHOWN_ERRORS: usize = 3;
 const LINES_PER_ERROR: usize = 25;
 
-/// How the compiler's messages name the grader's own probe files: not by
-/// their temporary folder, which means nothing to a student and changes on
-/// every run.
-const PROBE_FILES_SHOWN_AS: &str = "grader's ";
+/// How the compiler's messages name the grader's own files (the probe's
+/// modules, and the toolchain's and dependencies' sources): not by their
+/// temporary folder, which means nothing to a student and changes on every
+/// run. The student's own files are named relative to their crate.
+pub const GRADER_FILES_SHOWN_AS: &str = "grader's ";
+
+/// Whether a place in a compiler message (`PATH:LINE:COL` after `-->`) is in
+/// the grader's files rather than the student's crate: named as the
+/// grader's, or absolute (as results written before that were).
+pub fn is_grader_place(path: &str) -> bool {
+    path.starts_with(GRADER_FILES_SHOWN_AS) || path.starts_with('/')
+}
 
 fn compile_step(
     cmd: Command,
     wall: Duration,
     confinement: &Arc<Confinement>,
     student_file: &str,
-    probe_dir: &Path,
+    work: &Path,
 ) -> Result<(), StepError> {
     let limits = Limits {
         wall,
@@ -723,8 +731,13 @@ fn compile_step(
     let outcome = sandbox::run(cmd, Stdio::null(), &limits, Some(Arc::clone(confinement)))
         .map_err(|e| StepError::Other(anyhow::anyhow!("cannot run rustc: {e}")))?;
     let stderr = outcome.stderr.text();
-    let shown =
-        |text: &str| text.replace(&format!("{}/", probe_dir.display()), PROBE_FILES_SHOWN_AS);
+    let shown = |text: &str| {
+        text.replace(
+            &format!("{}/", work.join("probe").display()),
+            GRADER_FILES_SHOWN_AS,
+        )
+        .replace(&format!("{}/", work.display()), GRADER_FILES_SHOWN_AS)
+    };
     if outcome.exit != Exit::Code(0) {
         if let Some(failure) = limit_or_environment(outcome.exit, &stderr, &limits) {
             return Err(failure);

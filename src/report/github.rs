@@ -56,6 +56,13 @@ pub fn annotations(results: &Results, student_file: &str) -> String {
             .output
             .split_once('\n')
             .map_or("", |(_, rest)| rest.trim());
+        // Tests with a line of their own (an API misfit names the test's
+        // function) say it under the shared reason.
+        for t in &results.tests {
+            if let Some(own) = crate::report::own_not_graded_line(results, t) {
+                text.push_str(&format!("\n{} {}: {own}", t.number, t.name));
+            }
+        }
         if errors.is_empty() && !details.is_empty() {
             text.push_str("\n\n");
             text.push_str(details);
@@ -203,7 +210,7 @@ fn compile_errors(output: &str) -> Vec<CompileError> {
         let (Ok(line), Ok(col)) = (line.parse(), col.parse()) else {
             continue;
         };
-        if path.starts_with('/') {
+        if crate::build::is_grader_place(path) {
             continue;
         }
         let block: Vec<&str> = all[k..]
@@ -524,6 +531,7 @@ error: could not compile `lab1` (lib) due to 3 previous errors";
     fn compile_errors_without_a_place_or_outside_the_crate_are_skipped() {
         let text = "error: linking failed\nnote: see above\n\
                     error[E0433]: failed to resolve\n  --> /tmp/grade-x/probe/call.rs:4:1\n\
+                    error[E0308]: mismatched types\n  --> grader's adapter.rs:68:17\n\
                     error: bad\n  --> src/lib.rs:x:1\n\
                     warning: unused\n  --> src/lib.rs:1:1\n\
                     error: last line, no place";
@@ -568,13 +576,18 @@ error: could not compile `lab1` (lib) due to 3 previous errors";
 
     #[test]
     fn a_failure_without_a_located_error_is_one_annotation_with_the_text() {
-        // An API mismatch: the errors are in the grader's probe (absolute paths).
+        // An API mismatch: the errors are in the grader's probe (named as
+        // the grader's files; results.json files written before named them
+        // by an absolute path).
         let diagnostics = "error[E0425]: cannot find function `relu` in module `student`\n  \
-                           --> /tmp/grade-x/src/adapter.rs:4:1\n\nerror: aborting";
+                           --> grader's adapter.rs:4:1\n\nerror: aborting";
         let mut r = not_compiling("src/lib.rs", diagnostics);
-        r.output = r
-            .output
-            .replace("does not compile", "compiles, but it does not provide");
+        let api =
+            |text: &str| text.replace("does not compile", "compiles, but it does not provide");
+        r.output = api(&r.output);
+        for t in &mut r.tests {
+            t.output = api(&t.output);
+        }
         let out = annotations(&r, "src/lib.rs");
         let errors: Vec<&str> = out.lines().filter(|l| l.starts_with("::error")).collect();
         assert_eq!(errors.len(), 1, "{out}");
@@ -587,6 +600,19 @@ error: could not compile `lab1` (lib) due to 3 previous errors";
             "{out}"
         );
         assert_eq!(out.matches("cannot find function").count(), 1);
+        // A test with a line of its own (an API misfit names its function)
+        // says it under the shared reason.
+        r.tests[1].output = "Not graded: the grader calls your `forward`, and the compiler \
+                             says: cannot find function `forward` in your file."
+            .into();
+        let out = annotations(&r, "src/lib.rs");
+        assert!(
+            out.contains(
+                "nothing could be graded.%0A2 forward: Not graded: the grader calls your `forward`"
+            ),
+            "{out}"
+        );
+        assert!(!out.contains("1 relu: "), "{out}");
 
         let mut missing = results(
             "no lib.rs found in the submission (looked for src/lib.rs)",

@@ -306,7 +306,7 @@ fn first_compile_error(output: &str) -> Option<String> {
     let place = lines
         .next()
         .and_then(|l| l.strip_prefix("--> "))
-        .filter(|p| !p.starts_with('/'));
+        .filter(|p| !crate::build::is_grader_place(p));
     Some(match place {
         Some(p) => format!("{error} ({p})"),
         None => error.to_string(),
@@ -702,6 +702,29 @@ mod tests {
         assert_eq!(status(&failed), Status::GraderFailure);
         failed.extra_data.status = None;
         assert_eq!(status(&failed), Status::GraderFailure);
+    }
+
+    #[test]
+    fn a_compile_error_names_its_place_only_in_the_students_crate() {
+        let at = |place: &str| {
+            first_compile_error(&format!(
+                "Your src/lib.rs compiles, but ...\n\nerror[E0308]: mismatched types\n  --> {place}\n"
+            ))
+        };
+        assert_eq!(
+            at("src/lib.rs:12:5").as_deref(),
+            Some("error[E0308]: mismatched types (src/lib.rs:12:5)")
+        );
+        for grader in [
+            "grader's adapter.rs:68:17",
+            "/tmp/grade-x/w/probe/adapter.rs:68:17",
+        ] {
+            assert_eq!(
+                at(grader).as_deref(),
+                Some("error[E0308]: mismatched types"),
+                "{grader}"
+            );
+        }
     }
 
     #[test]
