@@ -266,13 +266,21 @@ impl Grader {
                 Err(BuildFailure::Internal(e)) => {
                     return Err(e.context("the grader could not build an isolated variant"))
                 }
-                Err(BuildFailure::Student(_) | BuildFailure::Api(_)) => {
+                Err(failure @ (BuildFailure::Student(_) | BuildFailure::Api(_))) => {
+                    let why = match failure {
+                        // The test's own function still does not fit the
+                        // grader's call (its line above says how).
+                        BuildFailure::Api(_) => "the grader's calls still do not compile",
+                        _ => {
+                            "your file does not compile (your other functions call yours in a \
+                             way the reference's does not allow?)"
+                        }
+                    };
                     for &i in &plan.tests {
                         tests[i].output = untrusted::clip(
                             &format!(
                                 "{}\n\nGraded again with the reference's {} in place of yours, \
-                                 your file does not compile (your other functions call yours in a \
-                                 way the reference's does not allow?); the result as written stands.",
+                                 {why}; the result as written stands.",
                                 tests[i].output,
                                 names(&plan.replaced, &iso.functions)
                             ),

@@ -38,7 +38,7 @@ pub fn test_line(
                     "Not graded: the grader's call to your `{short}` ({file} line {line}) does \
                      not compile: {message}. {then}"
                 )),
-                None if message.contains(&format!("`{short}`")) => Some(format!(
+                None if names(&message, function) => Some(format!(
                     "Not graded: the grader calls your `{short}`, and the compiler says: \
                      {message}. {then}"
                 )),
@@ -46,6 +46,19 @@ pub fn test_line(
             }
         })
     })
+}
+
+/// Whether the compiler's `message` names `function`: a free function by
+/// its name, a method by its name and its type's (several types may have a
+/// `forward`: "no function or associated item named `forward` found for
+/// struct `ReLU`" is about `ReLU::forward` only).
+fn names(message: &str, function: &str) -> bool {
+    let mut parts = function.rsplit("::");
+    let short = parts.next().unwrap_or(function);
+    message.contains(&format!("`{short}`"))
+        && parts
+            .next()
+            .is_none_or(|ty| message.contains(&format!("`{ty}`")))
 }
 
 /// The line (from 1) of byte `offset` in `text`.
@@ -111,5 +124,19 @@ mod tests {
             test_line(&m, &["sigmoid".into()], &source, "src/lib.rs"),
             None
         );
+    }
+
+    #[test]
+    fn a_method_is_named_with_its_type() {
+        let source = Source::parse(FILE).unwrap();
+        let m = misfit(
+            "no function or associated item named `forward` found for struct `ReLU` in the \
+             current scope",
+            &[],
+        );
+        let blamed = |f: &str| test_line(&m, &[f.into()], &source, "src/lib.rs").is_some();
+        assert!(blamed("ReLU::forward"));
+        assert!(!blamed("Linear::forward"));
+        assert!(!blamed("ReLU::backward"));
     }
 }

@@ -15,8 +15,33 @@ pub mod results;
 pub mod safe_write;
 pub mod untrusted;
 
-use crate::report::results::{Results, Status};
+use crate::report::results::{Results, Status, TestResult};
 use std::fmt::Write;
+
+/// In a submission that was not graded, test `t`'s own line when it says
+/// more than the one the tests share: an API misfit names the test's
+/// function, its line and the compiler's reason. The shared line is
+/// "Not graded: " and the output's first line when a test has it (as the
+/// grader writes them), else the line most tests have. `None` for it.
+pub fn own_not_graded_line<'a>(results: &'a Results, t: &'a TestResult) -> Option<&'a str> {
+    let first = |t: &'a TestResult| t.output.lines().next().unwrap_or("").trim();
+    let written = format!(
+        "Not graded: {}",
+        results.output.lines().next().unwrap_or("").trim()
+    );
+    let lines: Vec<&str> = results.tests.iter().map(first).collect();
+    let shared = if lines.contains(&written.as_str()) {
+        written.as_str()
+    } else {
+        lines
+            .iter()
+            .copied()
+            .max_by_key(|l| lines.iter().filter(|m| *m == l).count())
+            .unwrap_or("")
+    };
+    let own = first(t);
+    (own.starts_with("Not graded: ") && own != shared).then_some(own)
+}
 
 /// Columns for a failure's text, after its indentation.
 const WRAP: usize = 96;
@@ -55,6 +80,15 @@ pub fn table(results: &Results, title: &str) -> String {
         );
         if t.status != "passed" && t.max_score > 0.0 {
             failed += 1;
+        }
+        if !graded {
+            if let Some(own) = own_not_graded_line(results, t) {
+                let own = untrusted::inert(&untrusted::clip(own, untrusted::TEST_BYTES));
+                for (k, line) in wrap(&own, WRAP).iter().enumerate() {
+                    let pad = if k == 0 { INDENT } else { CONTINUED };
+                    let _ = writeln!(out, "{pad}{line}");
+                }
+            }
         }
         // An ungraded test's first line is what it reached, either way.
         if (t.status != "passed" || t.max_score == 0.0) && graded {
@@ -295,5 +329,34 @@ mod tests {
         assert_eq!(table.matches("The compiler says:").count(), 1, "{table}");
         assert_eq!(table.matches("FAIL").count(), 2, "{table}");
         assert!(table.contains("error[E0308]: mismatched types\n  --> src/lib.rs:12:5"));
+    }
+
+    #[test]
+    fn a_test_with_its_own_not_graded_line_shows_it() {
+        let shared = "Your src/lib.rs compiles, but it does not provide what the grader calls: \
+                      keep the handout's names and signatures.";
+        let own = "Not graded: the grader's call to your `forward` (src/lib.rs line 9) does not \
+                   compile: mismatched types (expected `f32`, found `f64`).";
+        let mut r = results(
+            &format!("{shared}\n\nThe compiler says:\n\nerror[E0308]: mismatched types"),
+            vec![
+                test("1", "relu", 0.0, 4.0, &format!("Not graded: {shared}")),
+                test("2", "forward", 0.0, 6.0, own),
+            ],
+        );
+        r.extra_data.status = Some(Status::DidNotCompile);
+        assert_eq!(own_not_graded_line(&r, &r.tests[0]), None);
+        assert_eq!(own_not_graded_line(&r, &r.tests[1]), Some(own));
+        let table = table(&r, "Lab 1");
+        let forward = table.find("forward").unwrap();
+        assert!(
+            table[forward..].contains("the grader's call to your `forward` (src/lib.rs line 9)"),
+            "{table}"
+        );
+        // The shared line is said once, in the output below the table.
+        assert_eq!(table.matches("does not provide what").count(), 1, "{table}");
+        // Not graded, every test the same line: none is a test's own.
+        r.tests[1].output = format!("Not graded: {shared}");
+        assert_eq!(own_not_graded_line(&r, &r.tests[1]), None);
     }
 }
