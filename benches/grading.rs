@@ -489,12 +489,14 @@ fn main() {
             if *jobs == 2 { "≤ 45 s for 200" } else { "" }
         );
     }
-    // What the target asks of the compiler alone: every submission is compiled once.
+    // What the target asks of the compiler alone: every submission is
+    // compiled once, two at a time (`--jobs 2`, the target's 2-core machine).
     let compile_cpu = median(compile_cpus);
+    let lanes = cores.min(2.0);
     println!(
-        "| {n} compiles of the solution's probe alone on {cores} cores, both fully busy \
-         ({n} × {compile_cpu:.3} s CPU / {cores}) | {:.1} s | ≤ 45 s for 200 |",
-        n as f64 * compile_cpu / cores
+        "| {n} compiles of the solution's probe alone, {lanes} at a time with no pause \
+         ({n} × {compile_cpu:.3} s CPU / {lanes}) | {:.1} s | ≤ 45 s for 200 |",
+        n as f64 * compile_cpu / lanes
     );
     println!("| grader's own peak memory, single submission | {single_peak:.1} MiB | ≤ 100 MiB |");
     println!(
