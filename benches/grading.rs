@@ -6,10 +6,10 @@
 //! Reports medians: a cold grading (empty dependency cache), a warm one with
 //! its compile/run split and its CPU (the whole grading's, and the compile's),
 //! the floor (compiling the student file alone with the grader's flags), the
-//! warm grading against the hand-made `cargo test` peer
-//! (`../shared/peers/cargo-test`, or `$BENCH_PEER`: run here, interleaved
-//! with `grade`, pair by pair; skipped with a note when the folder is
-//! missing), batch throughput and CPU with --jobs 1 and 2 over BENCH_N
+//! warm grading against the hand-made `cargo test` peer of CS240
+//! (`../shared/peers/cargo-test`, or `$BENCH_PEER`; skipped with a note when
+//! the folder is missing) and of mse2 and twolayernet (`benches/peers`), each
+//! run here, interleaved with `grade`, pair by pair; batch throughput and CPU with --jobs 1 and 2 over BENCH_N
 //! realistic submissions (the solution and the mutants of
 //! tests/mutants/cs240.toml) and with --jobs 2 over BENCH_N correct ones,
 //! what BENCH_N compiles alone take on this machine's cores, and the
@@ -244,33 +244,67 @@ fn peer_dir() -> PathBuf {
         .unwrap_or_else(|| root().join("../shared/peers/cargo-test"))
 }
 
-/// Warm grading of the solution by `grade` and by the peer, interleaved
-/// (grade, peer, grade, peer, ...: a drift of the machine's speed moves both
-/// alike), after a warm-up (the peer's first run builds its dependencies).
-/// Returns each one's wall times and the pair-by-pair ratios grade / peer;
-/// `None`, said on stderr, when the peer is missing.
+/// A hand-made `cargo test` grader for one lab: CS240's is the shared one
+/// (`../shared/peers/cargo-test`); the same kind of grader for mse2 and
+/// twolayernet is kept here (`benches/peers`, its README).
+struct Peer {
+    lab: &'static str,
+    /// The script, and the arguments it takes before `SUBMISSION FIXTURES OUT debug`.
+    script: PathBuf,
+    lab_argument: bool,
+    /// What it prints for the lab's solution: every test it has passed.
+    full_marks: &'static str,
+}
+
+impl Peer {
+    fn cs240() -> Peer {
+        Peer {
+            lab: "cs240",
+            script: peer_dir().join("peer_grade.sh"),
+            lab_argument: false,
+            full_marks: "100",
+        }
+    }
+
+    fn ours(lab: &'static str) -> Peer {
+        Peer {
+            lab,
+            script: root().join("benches/peers/peer_grade.sh"),
+            lab_argument: true,
+            full_marks: "100",
+        }
+    }
+}
+
+/// Warm grading of `solution` by `grade` (`one`: its arguments) and by the
+/// lab's peer, interleaved (grade, peer, grade, peer, ...: a drift of the
+/// machine's speed moves both alike), after a warm-up (the peer's first run
+/// builds its dependencies). Returns each one's wall times and the
+/// pair-by-pair ratios grade / peer; `None`, said on stderr, when the peer
+/// is missing.
 fn versus_peer(
     work: &Path,
+    peer: &Peer,
+    solution: &Path,
     one: &[&str],
     cache: &Path,
-    data: &Path,
+    data: Option<&Path>,
     pairs: usize,
 ) -> Option<[Vec<f64>; 3]> {
-    let peer = peer_dir();
-    let script = peer.join("peer_grade.sh");
-    if !script.is_file() {
+    let lab = peer.lab;
+    if !peer.script.is_file() {
         eprintln!(
-            "peer: no {} (the shared folder is not beside this clone): its row is skipped",
-            script.display()
+            "peer: no {} (the shared folder is not beside this clone): the {lab} row is skipped",
+            peer.script.display()
         );
         return None;
     }
     // The peer reads every file of the folder it is given as a case: only
-    // the network cases, not the known mistakes' catalogue beside them nor
-    // the tuning run's digits (the peer grades tests 1-7.2).
-    let fixtures = work.join("peer-fixtures");
+    // the cases, not the known mistakes' catalogue beside them nor CS240's
+    // tuning run's digits (its peer grades tests 1-7.2).
+    let fixtures = work.join(format!("peer-fixtures-{lab}"));
     std::fs::create_dir_all(&fixtures).unwrap();
-    for entry in std::fs::read_dir(root().join("fixtures/cs240")).unwrap() {
+    for entry in std::fs::read_dir(root().join("fixtures").join(lab)).unwrap() {
         let path = entry.unwrap().path();
         let case = path.extension().is_some_and(|e| e == "json")
             && !path.ends_with("mistakes.json")
@@ -279,41 +313,58 @@ fn versus_peer(
             std::fs::copy(&path, fixtures.join(path.file_name().unwrap())).unwrap();
         }
     }
-    let solution = work.join("solution");
-    let scores = work.join("peer.json");
+    let scores = work.join(format!("peer-{lab}.json"));
     let run_peer = || -> f64 {
         let start = Instant::now();
-        let out = Command::new(&script)
-            .arg(&solution)
+        let mut cmd = Command::new(&peer.script);
+        if peer.lab_argument {
+            cmd.arg(lab);
+        }
+        let out = cmd
+            .arg(solution)
             .arg(&fixtures)
             .arg(&scores)
             .arg("debug")
-            .env("PEER_WORK", work.join("peer-work"))
+            .env("PEER_WORK", work.join(format!("peer-work-{lab}")))
             .output()
             .expect("run the peer");
         let wall = start.elapsed().as_secs_f64();
         let said = String::from_utf8_lossy(&out.stdout);
         assert!(
-            out.status.success() && said.trim() == "100",
-            "the peer did not grade the solution 100: {said}{}",
+            out.status.success() && said.trim() == peer.full_marks,
+            "the {lab} peer did not give the solution full marks: {said}{}",
             String::from_utf8_lossy(&out.stderr)
         );
         wall
     };
-    eprintln!("peer: warm-up (its first run builds its dependencies) ...");
-    grade(one, cache, Some(data));
+    eprintln!("peer ({lab}): warm-up (its first run builds its dependencies) ...");
+    grade(one, cache, data);
     run_peer();
     run_peer();
-    eprintln!("peer: {pairs} interleaved pairs ...");
+    eprintln!("peer ({lab}): {pairs} interleaved pairs ...");
     let (mut ours, mut theirs, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..pairs {
-        let g = grade(one, cache, Some(data)).wall;
+        let g = grade(one, cache, data).wall;
         let p = run_peer();
         ours.push(g);
         theirs.push(p);
         ratios.push(g / p);
     }
     Some([ours, theirs, ratios])
+}
+
+/// `grade starter --lab LAB --solution` into `work/solution-LAB`, once.
+fn starter_solution(work: &Path, lab: &str) -> PathBuf {
+    let dir = work.join(format!("solution-{lab}"));
+    if !dir.exists() {
+        let out = Command::new(GRADE)
+            .args(["starter", "--lab", lab, "--solution", "--out"])
+            .arg(&dir)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "starter --lab {lab}");
+    }
+    dir
 }
 
 fn main() {
@@ -353,7 +404,34 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(15);
-    let peer = versus_peer(work.path(), &one, &cache, graded_items.path(), pairs);
+    let mut peers = vec![(
+        "cs240",
+        versus_peer(
+            work.path(),
+            &Peer::cs240(),
+            &work.path().join("solution"),
+            &one,
+            &cache,
+            data,
+            pairs,
+        ),
+    )];
+    for lab in ["mse2", "twolayernet"] {
+        let dir = starter_solution(work.path(), lab);
+        let args = [
+            "--lab",
+            lab,
+            "--submission",
+            dir.to_str().unwrap(),
+            "--out",
+            res,
+        ];
+        let peer = Peer::ours(lab);
+        peers.push((
+            lab,
+            versus_peer(work.path(), &peer, &dir, &args, &cache, None, pairs),
+        ));
+    }
     // The shipped rubric: tests 1-7.2, then test 8's training run on the
     // digits (the leaderboard), which starts once they pass.
     eprintln!("warm: 9 gradings of the solution with the leaderboard's training run ...");
@@ -364,13 +442,7 @@ fn main() {
     // training cases and written answers count in their time.
     let mut labs = Vec::new();
     for lab in ["mse2", "twolayernet", "modular", "lab3"] {
-        let dir = work.path().join(format!("solution-{lab}"));
-        let out = Command::new(GRADE)
-            .args(["starter", "--lab", lab, "--solution", "--out"])
-            .arg(&dir)
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "starter --lab {lab}");
+        let dir = starter_solution(work.path(), lab);
         let args = [
             "--lab",
             lab,
@@ -463,20 +535,22 @@ fn main() {
         "| warm grading / floor | {:.2}× | ≤ 2× |",
         warm_wall / floor
     );
-    match &peer {
-        Some([ours, theirs, ratios]) => {
-            let (g, p, r) = (spread(ours), spread(theirs), spread(ratios));
-            println!(
-                "| warm single submission, `grade` vs the hand-made `cargo test` peer ({pairs} interleaved pairs) \
-                 | grade {:.3} s (min {:.3}, max {:.3}); peer {:.3} s (min {:.3}, max {:.3}); \
-                 **grade / peer {:.2}×** (pair by pair: min {:.2}, max {:.2}) | ≤ 0.75× |",
-                g.1, g.0, g.2, p.1, p.0, p.2, r.1, r.0, r.2
-            );
+    for (lab, peer) in &peers {
+        match peer {
+            Some([ours, theirs, ratios]) => {
+                let (g, p, r) = (spread(ours), spread(theirs), spread(ratios));
+                println!(
+                    "| warm single submission, `{lab}` solution, `grade` vs the hand-made `cargo test` peer \
+                     ({pairs} interleaved pairs) | grade {:.3} s (min {:.3}, max {:.3}); peer {:.3} s \
+                     (min {:.3}, max {:.3}); **grade / peer {:.2}×** (pair by pair: min {:.2}, max {:.2}) \
+                     | ≤ 0.75× |",
+                    g.1, g.0, g.2, p.1, p.0, p.2, r.1, r.0, r.2
+                );
+            }
+            None => println!(
+                "| warm single submission, `{lab}`, vs the `cargo test` peer | skipped: no peer | ≤ 0.75× |"
+            ),
         }
-        None => println!(
-            "| warm single submission vs the `cargo test` peer | skipped: no {} | ≤ 0.75× |",
-            peer_dir().display()
-        ),
     }
     let cores = std::thread::available_parallelism().map_or(1, |c| c.get()) as f64;
     for (kind, jobs, wall, cpu, peak) in &batch {
