@@ -51,14 +51,7 @@ struct Run {
 /// (with their own waited-for descendants): a difference around one child
 /// is that child's CPU, its compiler and probes included.
 fn children_cpu() -> f64 {
-    // SAFETY: getrusage fills the struct it is given.
-    let usage = unsafe {
-        let mut usage: libc::rusage = std::mem::zeroed();
-        libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage);
-        usage
-    };
-    let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
-    seconds(usage.ru_utime) + seconds(usage.ru_stime)
+    grade::sandbox::children_cpu_seconds()
 }
 
 /// Runs `grade ARGS` with `cache`, on the lab data under `data_root` when
@@ -353,6 +346,12 @@ fn versus_peer(
     Some([ours, theirs, ratios])
 }
 
+/// `grade`'s arguments to grade the submission in `dir` for `lab`.
+fn grading_of<'a>(lab: &'a str, dir: &'a Path, results: &'a str) -> [&'a str; 6] {
+    let dir = dir.to_str().unwrap();
+    ["--lab", lab, "--submission", dir, "--out", results]
+}
+
 /// `grade starter --lab LAB --solution` into `work/solution-LAB`, once.
 fn starter_solution(work: &Path, lab: &str) -> PathBuf {
     let dir = work.join(format!("solution-{lab}"));
@@ -418,14 +417,7 @@ fn main() {
     )];
     for lab in ["mse2", "twolayernet"] {
         let dir = starter_solution(work.path(), lab);
-        let args = [
-            "--lab",
-            lab,
-            "--submission",
-            dir.to_str().unwrap(),
-            "--out",
-            res,
-        ];
+        let args = grading_of(lab, &dir, res);
         let peer = Peer::ours(lab);
         peers.push((
             lab,
@@ -443,14 +435,7 @@ fn main() {
     let mut labs = Vec::new();
     for lab in ["mse2", "twolayernet", "modular", "lab3"] {
         let dir = starter_solution(work.path(), lab);
-        let args = [
-            "--lab",
-            lab,
-            "--submission",
-            dir.to_str().unwrap(),
-            "--out",
-            res,
-        ];
+        let args = grading_of(lab, &dir, res);
         grade(&args, &cache, None);
         eprintln!("warm: 9 gradings of the {lab} solution ...");
         let runs: Vec<Run> = (0..9).map(|_| grade(&args, &cache, None)).collect();
