@@ -81,8 +81,8 @@ item = "written"
 outputs = ["accuracy"]
 cases = ["biased_seed1_n50"]
 points = 1
-compare = "at_least"
-margin = 0.02
+rtol = 0
+atol = 0.02
 
 [[tests]]
 number = "9.4"
@@ -182,10 +182,11 @@ fn wrong_answers_are_named_and_hidden_ones_keep_their_values() {
         statements.contains("statements: expected 2 entries, got 1"),
         "{statements}"
     );
-    // At least the reference's 0.9 less the margin 0.02.
+    // Within 0.02 of the reference's 0.9 (a number the student writes is
+    // held on both sides: a bound alone is met by writing 1).
     let accuracy = output(&r, "written: accuracy");
     assert!(
-        accuracy.contains("accuracy: expected at least 0.88, got 0.87"),
+        accuracy.contains("accuracy: expected 0.9, got 0.87"),
         "{accuracy}"
     );
     let out = r["output"].as_str().unwrap();

@@ -24,7 +24,7 @@ pub fn generate(lab: &LabReference) -> Result<Vec<(String, String)>, String> {
                     .map_err(|e| format!("{} case {}: item {item}: {e}", lab.name, case.id))?;
                 expected.insert(item.to_string(), out);
             }
-            let file = json!({
+            let mut file = json!({
                 "format": FORMAT,
                 "lab": lab.name,
                 "case": case.id,
@@ -33,6 +33,9 @@ pub fn generate(lab: &LabReference) -> Result<Vec<(String, String)>, String> {
                 "inputs": case.inputs,
                 "expected": expected,
             });
+            if !case.truth.is_null() {
+                file["truth"] = case.truth;
+            }
             let mut text = serde_json::to_string_pretty(&file).map_err(|e| e.to_string())?;
             text.push('\n');
             Ok((format!("{}.json", case.id), text))

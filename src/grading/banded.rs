@@ -166,6 +166,7 @@ impl Grader {
             output: untrusted::clip(&lines.join("\n"), untrusted::TEST_BYTES),
             visibility: test.visibility,
             execution_time: round_seconds(run.seconds),
+            extra_data: Default::default(),
         }
     }
 
@@ -218,6 +219,7 @@ fn not_run(spec: &TestSpec, blocking: &[String]) -> TestResult {
         output,
         visibility: spec.visibility,
         execution_time: 0.0,
+        extra_data: Default::default(),
     }
 }
 

@@ -240,7 +240,7 @@ fn run_source(
     grader: &Grader,
     source: &str,
 ) -> Result<BTreeMap<(String, String), Result<Value, String>>> {
-    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    use std::os::unix::fs::DirBuilderExt;
     let work = tempfile::Builder::new()
         .prefix("grade-mistake-")
         .tempdir()
@@ -261,25 +261,12 @@ fn run_source(
     ) {
         Ok(p) => p,
         Err(BuildFailure::Student(text))
+        | Err(BuildFailure::Refused(text))
         | Err(BuildFailure::Api(build::ApiMisfit { text, .. })) => {
             bail!("the changed solution does not compile:\n{text}")
         }
         Err(BuildFailure::Internal(e)) => return Err(e),
     };
-    let inputs = tempfile::Builder::new()
-        .prefix("grade-inputs-")
-        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
-        .tempdir()
-        .context("cannot create the folder for the cases' inputs")?;
-    for (id, case) in &grader.cases {
-        use std::io::Write;
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(inputs.path().join(format!("{id}.json")))?;
-        file.write_all(case.inputs.to_string().as_bytes())?;
-    }
     let tree = probe
         .parent()
         .and_then(Path::parent)
@@ -315,7 +302,6 @@ fn run_source(
                 match grader.run_one(
                     &probe,
                     (&item, &case),
-                    &inputs.path().join(format!("{case}.json")),
                     &tree,
                     &runs_dir.join(k.to_string()),
                     // A mistake's runs have no submission budget: each its own limit.

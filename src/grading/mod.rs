@@ -8,9 +8,11 @@
 
 pub mod answers;
 mod banded;
+mod calls;
 pub mod compare;
 pub mod isolate;
 mod locate;
+pub mod measure;
 mod misfit;
 pub mod mistakes;
 pub mod submission;
@@ -19,10 +21,10 @@ use crate::build::{self, BuildFailure, Deps, Toolchain};
 use crate::grading::compare::{compare, Mismatch, Tolerance};
 use crate::lab::fixture::{self, Case};
 use crate::lab::handout::Form;
-use crate::lab::rubric::{Rubric, Rule, Scoring, TestSpec, Visibility};
+use crate::lab::rubric::{Bound, Measure, Rubric, Rule, Scoring, TestSpec, Visibility};
 use crate::lab::Lab;
 use crate::report::results::{
-    round_score, ExtraData, LeaderboardEntry, Results, Status, TestResult,
+    round_score, ExtraData, KnownMistake, LeaderboardEntry, Results, Status, TestExtra, TestResult,
 };
 use crate::sandbox::jail::Jail;
 use crate::sandbox::protocol::{self, Answer};
@@ -32,7 +34,7 @@ use anyhow::{bail, Context, Result};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -88,6 +90,9 @@ pub struct Grader {
     isolation: Option<isolate::Isolation>,
     /// The lab's known mistakes (`mistakes.json`), read on the first failure.
     mistakes: mistakes::Catalogue,
+    /// Each case's inputs as the probe reads them (JSON), made once: all a
+    /// probe is ever given of a case.
+    inputs: BTreeMap<String, Arc<[u8]>>,
 }
 
 /// An answer frame may be this many times the expected answer's frame...
@@ -184,6 +189,10 @@ impl Grader {
         reaper::become_subreaper();
         let answer_caps = answer_caps(&cases);
         let lab_fixtures = lab.fixtures_dir();
+        let inputs = cases
+            .iter()
+            .map(|(id, case)| (id.clone(), Arc::from(case.inputs.to_string().into_bytes())))
+            .collect();
         Ok(Grader {
             lab,
             rubric,
@@ -195,6 +204,7 @@ impl Grader {
             answer_caps,
             isolation,
             mistakes: mistakes::Catalogue::new(&lab_fixtures),
+            inputs,
         })
     }
 
@@ -358,8 +368,14 @@ impl Grader {
                 if let Some(iso) = &self.isolation {
                     // The other functions may still fit with the reference's
                     // versions of the ones that do not.
-                    let (tests, compiled) =
-                        self.isolate(iso, &student.source, results.tests, work.path(), start)?;
+                    let (tests, compiled) = self.isolate(
+                        iso,
+                        &student.source,
+                        results.tests,
+                        work.path(),
+                        start,
+                        Some(&misfit),
+                    )?;
                     reaper::sweep(Duration::from_secs(1));
                     results.tests = tests;
                     if compiled {
@@ -373,6 +389,10 @@ impl Grader {
                     results.execution_time = round_seconds(start.elapsed().as_secs_f64());
                 }
                 return Ok(results);
+            }
+            Err(BuildFailure::Refused(why)) => {
+                let msg = format!("Your {} cannot be graded: {why}.", student.found_at);
+                return Ok(self.not_graded(Status::DidNotCompile, &msg, start));
             }
             Err(BuildFailure::Internal(e)) => {
                 return Err(e.context("the grader could not build the submission"))
@@ -413,7 +433,8 @@ impl Grader {
         self.run_deferred(&probe, work.path(), start, &mut tests, &mut runs)?;
         let tests = match &self.isolation {
             Some(iso) => {
-                let (tests, _) = self.isolate(iso, &student.source, tests, work.path(), start)?;
+                let (tests, _) =
+                    self.isolate(iso, &student.source, tests, work.path(), start, None)?;
                 reaper::sweep(Duration::from_secs(1));
                 tests
             }
@@ -542,6 +563,7 @@ impl Grader {
                     output: format!("Not graded: {first}"),
                     visibility: t.visibility,
                     execution_time: 0.0,
+                    extra_data: Default::default(),
                 })
                 .collect(),
         }
@@ -556,15 +578,7 @@ impl Grader {
         start: Instant,
         which: Which,
     ) -> Result<BTreeMap<(String, String), Run>> {
-        use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
-        // Inputs live outside the confined folder, in a folder only the
-        // grader can open: each probe gets its case's inputs on stdin.
-        let inputs = tempfile::Builder::new()
-            .prefix("grade-inputs-")
-            .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
-            .tempdir()
-            .context("cannot create the folder for the cases' inputs")?;
-        let inputs_dir = inputs.path().to_path_buf();
+        use std::os::unix::fs::DirBuilderExt;
         // The tree the compile step made (`<work>/w`, holding `out/probe`).
         let tree = probe
             .parent()
@@ -577,18 +591,6 @@ impl Grader {
             .recursive(true)
             .create(&runs_dir)
             .context("cannot create the runs' folder")?;
-        for (id, case) in &self.cases {
-            // Only inputs ever reach the probe; expected values stay here.
-            use std::io::Write;
-            let mut file = std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .mode(0o600)
-                .open(inputs_dir.join(format!("{id}.json")))
-                .context("cannot write a case's inputs")?;
-            file.write_all(case.inputs.to_string().as_bytes())
-                .context("cannot write a case's inputs")?;
-        }
         let mut needed: Vec<(String, String)> = Vec::new();
         let deferred: Vec<(String, String)> = self
             .rubric
@@ -652,7 +654,6 @@ impl Grader {
                         self.run_one(
                             probe,
                             (&item, &case),
-                            &inputs_dir.join(format!("{case}.json")),
                             &tree,
                             // A folder of this round's own: a later round on
                             // the same probe (the runs that wait) never meets
@@ -744,7 +745,6 @@ impl Grader {
         &self,
         probe: &Path,
         (item, case): (&str, &str),
-        inputs: &Path,
         tree: &Path,
         run_dir: &Path,
         budget_left: Duration,
@@ -784,15 +784,19 @@ impl Grader {
             answer_bytes,
             stop_on_stderr: None,
         };
-        let stdin = std::fs::File::open(inputs)
-            .map(Stdio::from)
-            .context("the grader could not open the case's inputs")?;
+        // Only the case's inputs reach the probe, through a pipe; expected
+        // values and the truth measures are taken against stay here.
+        let input = self
+            .inputs
+            .get(case)
+            .map(|bytes| sandbox::Input::Bytes(Arc::clone(bytes)))
+            .context("the grader has no inputs for this case")?;
         let mut cmd = Command::new(probe);
         cmd.arg(item)
             .env_clear()
             .env("RUST_BACKTRACE", "0")
             .current_dir(run_dir);
-        let outcome = sandbox::run(cmd, stdin, &limits, Some(Arc::new(confinement)))
+        let outcome = sandbox::run(cmd, input, &limits, Some(Arc::new(confinement)))
             .context("the grader could not run the probe")?;
         drop(cleanup);
         Ok(Run {
@@ -897,6 +901,15 @@ impl Grader {
             ),
             visibility: test.visibility,
             execution_time: round_seconds(seconds),
+            extra_data: TestExtra {
+                known_mistakes: named
+                    .iter()
+                    .map(|n| KnownMistake {
+                        name: n.clone(),
+                        hint: self.mistakes.hint(n).map(str::to_string),
+                    })
+                    .collect(),
+            },
         }
     }
 
@@ -917,6 +930,10 @@ impl Grader {
                     Failure::Missing(name)
                 });
             };
+            if let Some(m) = test.measure {
+                measured_verdict(m, case, &test.item, &name, &expected[&name], got, tol)?;
+                continue;
+            }
             if let Err(m) = compare(&expected[&name], got, &name, tol) {
                 let m = self.with_inputs(m, test, case, &name, got, tol);
                 return Err(Failure::Mismatch(m));
@@ -954,6 +971,78 @@ impl Grader {
             .err()
             .unwrap_or(m)
     }
+}
+
+/// Whether the grader's `measure` of the answer `got` to output `name` (against
+/// the case's truth) passes the test's rule against the same measure of the
+/// reference's answer `expected`.
+fn measured_verdict(
+    m: Measure,
+    case: &Case,
+    item: &str,
+    name: &str,
+    expected: &Value,
+    got: &Value,
+    tol: Tolerance,
+) -> Result<(), Failure> {
+    let internal = |why: String| Failure::Run(format!("the grader could not run this case: {why}"));
+    // Checked when the grader loads (`check_rubric_against_fixtures`).
+    let truth = case
+        .truth_of(item, name)
+        .ok_or_else(|| internal(format!("the fixture has no truth for {name}")))?;
+    let ours = measure::measure(m, expected, truth)
+        .map_err(|e| internal(format!("the fixture's {name}: {e}")))?;
+    let path = format!("{name} ({})", m.name());
+    let theirs = measure::measure(m, got, truth).map_err(|why| {
+        Failure::Mismatch(Mismatch {
+            path: path.clone(),
+            detail: why,
+            summary: "wrong type or shape".into(),
+            hint: None,
+        })
+    })?;
+    let number = |x: f64| serde_json::json!(x);
+    if compare(&number(ours.value), &number(theirs.value), name, tol).is_ok() {
+        return Ok(());
+    }
+    let said = |x: f64| match m {
+        Measure::Accuracy => measure::percent(x),
+        Measure::MeanSquaredError => compare::num(measure::round_for_people(x)),
+    };
+    let reference = format!("the reference's {}", ours.text(m));
+    let (needed, summary) = match tol.rule {
+        Rule::AtLeast(Bound::Reference { margin }) => (
+            format!(
+                "at least {} is needed ({reference}, less a margin of {})",
+                said(ours.value - margin),
+                said(margin)
+            ),
+            "too low",
+        ),
+        Rule::AtMost(Bound::Reference { margin }) => (
+            format!(
+                "at most {} is allowed ({reference}, plus a margin of {})",
+                said(ours.value + margin),
+                said(margin)
+            ),
+            "too high",
+        ),
+        Rule::AtLeast(Bound::Fixed(t)) => (format!("at least {} is needed", said(t)), "too low"),
+        Rule::AtMost(Bound::Fixed(t)) => (format!("at most {} is allowed", said(t)), "too high"),
+        _ => (
+            format!(
+                "{reference}, and yours may differ from it by {} at most",
+                said(tol.atol.max(tol.rtol * ours.value.abs()))
+            ),
+            "wrong value",
+        ),
+    };
+    Err(Failure::Mismatch(Mismatch {
+        path,
+        detail: format!("yours is {}; {needed}", theirs.text(m)),
+        summary: summary.into(),
+        hint: None,
+    }))
 }
 
 /// Why a case failed, before it is put in words for the student.
@@ -1224,9 +1313,55 @@ fn check_rubric_against_fixtures(
                     );
                 }
             }
+            let Some(m) = t.measure else { continue };
+            for name in output_names(t, expected) {
+                let at = format!(
+                    "{}: tests[{i}] ({}).measure: case {} ({})",
+                    rubric_file.display(),
+                    t.name,
+                    case.id,
+                    lab.fixtures_dir()
+                        .join(format!("{}.json", case.id))
+                        .display()
+                );
+                let Some(truth) = case.truth_of(&t.item, &name) else {
+                    bail!(
+                        "{at} has no truth for {}.{name}, which the {} is taken against; the \
+                         lab's case must give it (CaseSpec::truth), then run `grade fixtures \
+                         --lab {}`",
+                        t.item,
+                        m.name(),
+                        lab.name()
+                    );
+                };
+                if let Err(e) = measure::measure(m, &expected[&name], truth) {
+                    bail!("{at}: the reference's {name} cannot be measured: {e}");
+                }
+                // An answer equal to what the probe was given would meet a
+                // one-sided bound without any work (a reconstruction that is
+                // the original): such a measure is held to both sides.
+                let one_sided = matches!(t.rule(), Rule::AtLeast(_) | Rule::AtMost(_));
+                if one_sided && holds(&case.inputs, truth) {
+                    bail!(
+                        "{at}: the truth of {name} is among the probe's inputs, so an answer \
+                         equal to it meets a one-sided bound; use compare = \"close\" with a \
+                         tolerance on both sides"
+                    );
+                }
+            }
         }
     }
     Ok(())
+}
+
+/// Whether `needle` is `haystack` or any value inside it.
+fn holds(haystack: &Value, needle: &Value) -> bool {
+    haystack == needle
+        || match haystack {
+            Value::Array(items) => items.iter().any(|v| holds(v, needle)),
+            Value::Object(m) => m.values().any(|v| holds(v, needle)),
+            _ => false,
+        }
 }
 
 /// Where `results.json` goes when `--out` is not given.

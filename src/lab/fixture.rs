@@ -12,6 +12,16 @@ pub struct Case {
     pub inputs: Value,
     /// item -> (output name -> expected value)
     pub expected: Map<String, Value>,
+    /// item -> (output name -> what a `measure` takes that output against:
+    /// labels, originals). Only the grader reads it; the probe never sees it.
+    pub truth: Map<String, Value>,
+}
+
+impl Case {
+    /// The truth `output` of `item` is measured against, if the case has one.
+    pub fn truth_of(&self, item: &str, output: &str) -> Option<&Value> {
+        self.truth.get(item)?.get(output)
+    }
 }
 
 pub fn load(dir: &Path, lab: &str, id: &str) -> Result<Case> {
@@ -45,6 +55,11 @@ pub fn load(dir: &Path, lab: &str, id: &str) -> Result<Case> {
     let Some(inputs) = inputs else {
         bail!("{shown}: \"inputs\" must be an object");
     };
+    let truth = match take(&mut v, "truth") {
+        None => Map::new(),
+        Some(Value::Object(m)) if m.values().all(Value::is_object) => m,
+        Some(_) => bail!("{shown}: \"truth\" must be an object of items, each of outputs"),
+    };
     Ok(Case {
         id: id.to_string(),
         description: v
@@ -54,5 +69,6 @@ pub fn load(dir: &Path, lab: &str, id: &str) -> Result<Case> {
             .to_string(),
         inputs,
         expected,
+        truth,
     })
 }

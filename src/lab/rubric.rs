@@ -110,9 +110,16 @@ pub struct TestSpec {
     /// How answers are judged: `close` (within `rtol`/`atol`, the default),
     /// `rounded` (within half a unit of the `decimals`-th decimal), `exact`,
     /// or `at_least` / `at_most` a bound (`threshold`, or the reference's
-    /// value loosened by `margin`).
+    /// value loosened by `margin`; only on a `measure`).
     #[serde(default)]
     pub compare: CompareKind,
+    /// A number the grader computes from each output and the case's truth
+    /// (the fixture's `truth`, never given to the probe), compared instead of
+    /// the output itself with the reference's number for the reference's
+    /// output: an accuracy from predicted classes and the labels, an error
+    /// from reconstructions and the originals.
+    #[serde(default)]
+    pub measure: Option<Measure>,
     #[serde(default)]
     pub decimals: Option<u32>,
     #[serde(default)]
@@ -150,6 +157,27 @@ pub struct Band {
     pub above: f64,
     #[serde(default)]
     pub points: f64,
+}
+
+/// What the grader measures of an output against the case's truth (`measure = ...`).
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Measure {
+    /// The share of entries equal to the truth's (classes against labels).
+    Accuracy,
+    /// The mean over every entry of the squared difference from the truth's
+    /// (a reconstruction against the original).
+    MeanSquaredError,
+}
+
+impl Measure {
+    /// The measure's name in feedback.
+    pub fn name(self) -> &'static str {
+        match self {
+            Measure::Accuracy => "accuracy",
+            Measure::MeanSquaredError => "mean squared error",
+        }
+    }
 }
 
 /// A rubric test's comparison (`compare = ...`).
@@ -242,6 +270,23 @@ impl TestSpec {
             CompareKind::Accuracy => "accuracy",
         };
         let one_sided = matches!(self.compare, CompareKind::AtLeast | CompareKind::AtMost);
+        match (self.measure, self.compare) {
+            (None, CompareKind::AtLeast | CompareKind::AtMost) => {
+                return Err(format!(
+                    "compare: \"{kind}\" only bounds a measure the grader computes (measure = \
+                     \"accuracy\" or \"mean_squared_error\"): a bound on a number the student's \
+                     code reports is met by reporting a constant; compare such a number with \
+                     the reference's (compare = \"close\"), on fixed inputs"
+                ))
+            }
+            (Some(_), CompareKind::Rounded | CompareKind::Exact | CompareKind::Accuracy) => {
+                return Err(format!(
+                    "measure: only with compare = \"close\", \"at_least\" or \"at_most\" (this \
+                     test's is \"{kind}\")"
+                ))
+            }
+            _ => {}
+        }
         match (self.compare, self.decimals) {
             (CompareKind::Rounded, None) => {
                 return Err("decimals: compare = \"rounded\" needs it (e.g. decimals = 4)".into())
@@ -668,12 +713,14 @@ mod tests {
             |extra: &str| parse(&GOOD.replace("points = 5", &format!("points = 5\n{extra}")));
         let r = with("compare = \"rounded\"\ndecimals = 4").unwrap();
         assert_eq!(r.tests[0].rule(), Rule::Rounded { decimals: 4 });
-        let r = with("compare = \"at_least\"\nmargin = 0.02").unwrap();
+        let r = with("measure = \"accuracy\"\ncompare = \"at_least\"\nmargin = 0.02").unwrap();
         assert_eq!(
             r.tests[0].rule(),
             Rule::AtLeast(Bound::Reference { margin: 0.02 })
         );
-        let r = with("compare = \"at_most\"\nthreshold = 1e-5").unwrap();
+        assert_eq!(r.tests[0].measure, Some(Measure::Accuracy));
+        let r = with("measure = \"mean_squared_error\"\ncompare = \"at_most\"\nthreshold = 1e-5")
+            .unwrap();
         assert_eq!(r.tests[0].rule(), Rule::AtMost(Bound::Fixed(1e-5)));
         for (extra, named) in [
             (
@@ -689,13 +736,23 @@ mod tests {
                 "tests[0] (f).margin: only for",
             ),
             (
-                "compare = \"at_most\"\nmargin = -1",
+                "measure = \"accuracy\"\ncompare = \"at_most\"\nmargin = -1",
                 "tests[0] (f).margin: must be a finite number ≥ 0",
             ),
             (
-                "compare = \"at_least\"\nmargin = 1\nthreshold = 2",
+                "measure = \"accuracy\"\ncompare = \"at_least\"\nmargin = 1\nthreshold = 2",
                 "threshold and margin: give one",
             ),
+            // A bound on a number the student's code reports: met by a constant.
+            (
+                "compare = \"at_most\"\nthreshold = 1e-7",
+                "tests[0] (f).compare: \"at_most\" only bounds a measure the grader computes",
+            ),
+            (
+                "measure = \"accuracy\"\ncompare = \"exact\"",
+                "tests[0] (f).measure: only with compare",
+            ),
+            ("measure = \"loss\"", "loss"),
             ("compare = \"roughly\"", "roughly"),
         ] {
             let err = with(extra).unwrap_err();

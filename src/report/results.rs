@@ -102,6 +102,34 @@ pub struct TestResult {
     pub output: String,
     pub visibility: Visibility,
     pub execution_time: f64,
+    /// Machine-readable facts about the test (Gradescope stores a test's
+    /// `extra_data` and shows it to no one): what the class report groups by,
+    /// never read back from the feedback text.
+    #[serde(default, skip_serializing_if = "TestExtra::is_empty")]
+    pub extra_data: TestExtra,
+}
+
+/// A test's `extra_data`.
+#[derive(Debug, Default, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TestExtra {
+    /// The known mistakes (the lab's catalogue) this test's failed cases
+    /// gave, each with its hint: the grader's words, never the student's.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub known_mistakes: Vec<KnownMistake>,
+}
+
+impl TestExtra {
+    pub fn is_empty(&self) -> bool {
+        self.known_mistakes.is_empty()
+    }
+}
+
+/// A known mistake named in a test.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct KnownMistake {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
 }
 
 impl Results {
@@ -250,6 +278,7 @@ pub(crate) mod sample {
             output: output.into(),
             visibility: Visibility::Visible,
             execution_time: 0.25,
+            extra_data: Default::default(),
         }
     }
 

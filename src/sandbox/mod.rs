@@ -123,19 +123,47 @@ impl Captured {
     }
 }
 
+/// What a child reads on its standard input.
+#[derive(Clone, Debug)]
+pub enum Input {
+    /// `/dev/null`.
+    Nothing,
+    /// These bytes, through a pipe the grader writes as the child reads: a
+    /// pipe cannot be read twice, seeked or read at an offset (`pread`), so
+    /// the child sees its input once, in order, and nothing else.
+    Bytes(Arc<[u8]>),
+}
+
 /// Runs `cmd` to completion under `limits` and, when given, `confinement`,
-/// with `stdin` (a file) as input.
+/// with `input` on its standard input.
 pub fn run(
     mut cmd: Command,
-    stdin: Stdio,
+    input: Input,
     limits: &Limits,
     confinement: Option<Arc<Confinement>>,
 ) -> io::Result<Outcome> {
     let (answer_read, answer_write) = pipe()?;
     let write_fd = answer_write.as_raw_fd();
     let child_limits = limits.clone();
-    cmd.stdin(stdin)
-        .stdout(Stdio::piped())
+    let mut feed = match input {
+        Input::Nothing => {
+            cmd.stdin(Stdio::null());
+            None
+        }
+        Input::Bytes(bytes) => {
+            let (read, write) = pipe()?;
+            // Never blocks the grader: written only when poll says there is room.
+            // SAFETY: fcntl on a descriptor we own.
+            check(unsafe { libc::fcntl(write.as_raw_fd(), libc::F_SETFL, libc::O_NONBLOCK) })?;
+            cmd.stdin(Stdio::from(read));
+            Some(Feed {
+                fd: write,
+                bytes,
+                written: 0,
+            })
+        }
+    };
+    cmd.stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .env(reference::wire::ANSWER_FD_VAR, ANSWER_FD.to_string())
         .process_group(0);
@@ -159,6 +187,9 @@ pub fn run(
     let start = Instant::now();
     let mut child = spawn_retrying(&mut cmd, start + limits.wall)?;
     drop(answer_write);
+    // The child's end of the input pipe is the child's alone now: once it is
+    // gone, writing fails instead of waiting.
+    drop(cmd);
     let group = child.id() as libc::pid_t;
     // Readable when the child has exited: polled with its pipes, so that its
     // end is seen at once (a pipe's end of file comes a moment before the
@@ -197,6 +228,7 @@ pub fn run(
                 // Background children must not outlive the case.
                 kill_group(group);
                 drain_until = Some(Instant::now() + Duration::from_millis(200));
+                feed = None;
             }
         }
         let open: Vec<usize> = (0..streams.len())
@@ -206,20 +238,25 @@ pub fn run(
             break;
         }
         let watch_exit = exited.as_ref().filter(|_| exit.is_none());
-        if open.is_empty() && watch_exit.is_none() {
+        if open.is_empty() && watch_exit.is_none() && feed.is_none() {
             // Every pipe closed but the child still runs: wait for it in small steps.
             std::thread::sleep(Duration::from_millis(5));
             continue;
         }
+        let pollin = |fd: RawFd| libc::pollfd {
+            fd,
+            events: libc::POLLIN,
+            revents: 0,
+        };
         let mut pollfds: Vec<libc::pollfd> = open
             .iter()
-            .map(|&i| streams[i].fd.as_ref().map_or(-1, |f| f.as_raw_fd()))
-            .chain(watch_exit.map(|fd| fd.as_raw_fd()))
-            .map(|fd| libc::pollfd {
-                fd,
-                events: libc::POLLIN,
+            .map(|&i| pollin(streams[i].fd.as_ref().map_or(-1, |f| f.as_raw_fd())))
+            .chain(watch_exit.map(|fd| pollin(fd.as_raw_fd())))
+            .chain(feed.as_ref().map(|f| libc::pollfd {
+                fd: f.fd.as_raw_fd(),
+                events: libc::POLLOUT,
                 revents: 0,
-            })
+            }))
             .collect();
         // SAFETY: pollfds is a valid, correctly sized array.
         let ready = unsafe { libc::poll(pollfds.as_mut_ptr(), pollfds.len() as libc::nfds_t, 20) };
@@ -243,6 +280,14 @@ pub fn run(
             } else if streams[*slot].read_some() && !stopped && exit.is_none() {
                 stopped = true;
                 kill_group(group);
+            }
+        }
+        if let Some(f) = &mut feed {
+            let writable = pollfds.last().is_some_and(|p| p.revents != 0);
+            if writable && !f.write_some() {
+                // All written (the child then reads end of file), or the
+                // child closed its end: either way, nothing more to give.
+                feed = None;
             }
         }
     }
@@ -288,6 +333,31 @@ struct Stream {
     /// The last bytes read, so that a watched text split between two reads
     /// is still seen.
     carry: Vec<u8>,
+}
+
+/// The child's input, written as the pipe has room.
+struct Feed {
+    fd: OwnedFd,
+    bytes: Arc<[u8]>,
+    written: usize,
+}
+
+impl Feed {
+    /// Writes what the pipe takes now; false once everything is written or
+    /// the child's end is closed.
+    fn write_some(&mut self) -> bool {
+        let rest = &self.bytes[self.written..];
+        // SAFETY: rest is valid for rest.len() bytes.
+        let n = unsafe { libc::write(self.fd.as_raw_fd(), rest.as_ptr().cast(), rest.len()) };
+        if n >= 0 {
+            self.written += n as usize;
+            return self.written < self.bytes.len();
+        }
+        matches!(
+            io::Error::last_os_error().kind(),
+            io::ErrorKind::Interrupted | io::ErrorKind::WouldBlock
+        )
+    }
 }
 
 /// The answer descriptor's bytes, up to a limit.
@@ -445,7 +515,40 @@ mod tests {
     fn sh(script: &str, l: &Limits) -> Outcome {
         let mut cmd = Command::new("sh");
         cmd.arg("-c").arg(script);
-        run(cmd, Stdio::null(), l, None).unwrap()
+        run(cmd, Input::Nothing, l, None).unwrap()
+    }
+
+    #[test]
+    fn input_comes_once_through_a_pipe_that_cannot_be_read_again() {
+        // Larger than a pipe's buffer, so the grader writes as the child reads.
+        let bytes: Vec<u8> = (0..300_000u32).map(|i| b'a' + (i % 26) as u8).collect();
+        let mut cmd = Command::new("sh");
+        // The whole input, then: stdin is a pipe (not seekable), and reading again gives nothing.
+        cmd.arg("-c")
+            .arg("wc -c >&3; test -p /dev/stdin && echo pipe; cat | wc -c");
+        let out = run(cmd, Input::Bytes(bytes.into()), &limits(), None).unwrap();
+        assert_eq!(out.exit, Exit::Code(0));
+        assert_eq!(String::from_utf8_lossy(&out.answer).trim(), "300000");
+        let printed = out.stdout.text();
+        assert_eq!(
+            printed.split_whitespace().collect::<Vec<_>>(),
+            ["pipe", "0"]
+        );
+    }
+
+    #[test]
+    fn a_child_that_never_reads_its_input_does_not_hold_up_the_grader() {
+        let bytes: Vec<u8> = vec![b'x'; 4 << 20];
+        let mut cmd = Command::new("sh");
+        cmd.arg("-c").arg("printf done >&3");
+        let start = Instant::now();
+        let out = run(cmd, Input::Bytes(bytes.into()), &limits(), None).unwrap();
+        assert_eq!(out.answer, b"done");
+        assert!(
+            start.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            start.elapsed()
+        );
     }
 
     #[test]

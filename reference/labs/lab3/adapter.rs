@@ -5,21 +5,34 @@
 //! sides read inputs and shape outputs identically. `super::lab` is the lab
 //! crate: the reference solution or the student's.
 //!
-//! Batches are `(features, m)`, one example per column. `gradient_check` runs
-//! the student's check on the student's own code: `numerical_gradient` of the
-//! student's `cost`, and `gradient_diff` of that against the student's
-//! `backprop` gradient. The training items run the handout's recipes
-//! (`network.rs`), which call the student's `gradient_descent`, `backprop`,
-//! `autoencoder_cost`, `softmax_cost`, and the predictions, on the case's
-//! `data` (the digits, one example per column).
+//! Batches are `(features, m)`, one example per column. `gradient_check`
+//! runs the student's `numerical_gradient` on the student's `cost`, and the
+//! student's `gradient_diff` on numbers it did not choose: a fixed pair of
+//! nearly equal vectors from the case, and the student's numerical gradient
+//! against the same gradient with a planted mistake (its biases' entries
+//! summed over the batch, not averaged). The training items run the
+//! handout's recipes (`network.rs`), which call the student's
+//! `gradient_descent`, `backprop`, `autoencoder_cost` and `softmax_cost`, on
+//! the case's `data` (the digits, one example per column), and answer with
+//! raw results only: the classes predicted for the test digits (the grader
+//! counts how many are right: the labels never come here) and the trained
+//! autoencoder's reconstruction of them.
+//!
+//! The student's crate root is reached only for the graded functions; the
+//! provided code (parameters, recipes) is reached through its own module,
+//! which the grader restores, so no re-export in the student's file can
+//! stand in for it.
 
+use super::lab::network::{
+    train_autoencoder, train_classifier, train_softmax, Params, SoftmaxParams, EPSILON,
+};
 use super::lab::{
-    accuracy, autoencoder_cost, backprop, cost, encode, forward, gradient_diff, numerical_gradient,
-    predict, softmax, softmax_cost, softmax_predict, train_autoencoder, train_classifier,
-    train_softmax, Params, SoftmaxParams, EPSILON,
+    autoencoder_cost, backprop, cost, encode, forward, gradient_diff, numerical_gradient, predict,
+    softmax, softmax_cost, softmax_predict,
 };
 use crate::wire::{f64_field, field, from_f64, from_tensor, from_usizes, from_vector, outputs};
 use crate::wire::{tensor_field, usize_field, usizes_field, vector_field};
+use ndarray::{Array1, Array2, Axis};
 use serde_json::Value;
 
 /// The graded items this adapter can run.
@@ -81,9 +94,14 @@ pub fn call(item: &str, inputs: &Value) -> Result<Value, String> {
                 &p.flatten(),
                 EPSILON,
             );
-            let ana = backprop(&p, &x, &y).grad;
-            let diff = gradient_diff(&num, &ana);
-            outputs([("numerical", from_vector(&num)), ("diff", from_f64(diff))])
+            let pair = field(inputs, "gradient_check")?;
+            let diff = gradient_diff(&vector_field(pair, "u")?, &vector_field(pair, "v")?);
+            let planted = biases_summed(&num, (i, h, o), x.ncols());
+            outputs([
+                ("numerical", from_vector(&num)),
+                ("diff", from_f64(diff)),
+                ("diff_planted", from_f64(gradient_diff(&num, &planted))),
+            ])
         }
         "autoencoder" => {
             let spec = field(inputs, "autoencoder")?;
@@ -128,17 +146,11 @@ pub fn call(item: &str, inputs: &Value) -> Result<Value, String> {
                 usize_field(spec, "iterations")?,
                 f64_field(spec, "learning_rate")?,
             );
-            let test_x = tensor_field(data, "test_x")?;
-            let test_y = usizes_field(data, "test_y")?;
             outputs([
                 ("loss_history", list(history)),
                 (
-                    "train_accuracy",
-                    from_f64(accuracy(&predict(&p, &x), &labels)),
-                ),
-                (
-                    "test_accuracy",
-                    from_f64(accuracy(&predict(&p, &test_x), &test_y)),
+                    "test_predictions",
+                    from_usizes(&predict(&p, &tensor_field(data, "test_x")?)),
                 ),
             ])
         }
@@ -152,12 +164,11 @@ pub fn call(item: &str, inputs: &Value) -> Result<Value, String> {
                 usize_field(spec, "iterations")?,
                 f64_field(spec, "learning_rate")?,
             );
-            let test_x = tensor_field(data, "test_x")?;
             outputs([
                 ("loss_history", list(history)),
                 (
-                    "test_reconstruction_error",
-                    from_f64(cost(&p, &test_x, &test_x)),
+                    "test_reconstruction",
+                    from_tensor(&reconstruct(&p, &tensor_field(data, "test_x")?)),
                 ),
             ])
         }
@@ -168,7 +179,6 @@ pub fn call(item: &str, inputs: &Value) -> Result<Value, String> {
                 usizes_field(data, "train_y")?,
             );
             let test_x = tensor_field(data, "test_x")?;
-            let test_y = usizes_field(data, "test_y")?;
             let (iterations, rate) = (
                 usize_field(spec, "softmax_iterations")?,
                 f64_field(spec, "softmax_learning_rate")?,
@@ -188,15 +198,12 @@ pub fn call(item: &str, inputs: &Value) -> Result<Value, String> {
                 ("raw_loss_history", list(raw_history)),
                 ("features_loss_history", list(features_history)),
                 (
-                    "raw_accuracy",
-                    from_f64(accuracy(&softmax_predict(&raw, &test_x), &test_y)),
+                    "raw_predictions",
+                    from_usizes(&softmax_predict(&raw, &test_x)),
                 ),
                 (
-                    "features_accuracy",
-                    from_f64(accuracy(
-                        &softmax_predict(&on_features, &test_features),
-                        &test_y,
-                    )),
+                    "features_predictions",
+                    from_usizes(&softmax_predict(&on_features, &test_features)),
                 ),
             ])
         }
@@ -212,6 +219,29 @@ fn params(spec: &Value) -> Result<Params, String> {
         w2: tensor_field(spec, "w2")?,
         b2: vector_field(spec, "b2")?,
     })
+}
+
+/// The gradient check's planted mistake: `gradient` (flat, in
+/// `Params::flatten`'s order) with its biases' entries multiplied by the
+/// batch size `m`, as if summed over the batch instead of averaged.
+fn biases_summed(
+    gradient: &Array1<f64>,
+    (i, h, o): (usize, usize, usize),
+    m: usize,
+) -> Array1<f64> {
+    let mut p = Params::unflatten(gradient, i, h, o);
+    p.b1 *= m as f64;
+    p.b2 *= m as f64;
+    p.flatten()
+}
+
+/// The trained network's output `σ(W2 σ(W1 x + b1) + b2)` for every column of
+/// `x`: the grader's own forward pass (the item grades training; a bug in
+/// the student's `forward` costs the forward tests, not this one).
+fn reconstruct(p: &Params, x: &Array2<f64>) -> Array2<f64> {
+    let sigmoid = |z: Array2<f64>| z.mapv(|v| 1.0 / (1.0 + (-v).exp()));
+    let hidden = sigmoid(p.w1.dot(x) + p.b1.view().insert_axis(Axis(1)));
+    sigmoid(p.w2.dot(&hidden) + p.b2.view().insert_axis(Axis(1)))
 }
 
 fn seed(spec: &Value) -> Result<u32, String> {

@@ -147,6 +147,7 @@ fn tuning_case() -> CaseSpec {
             "test_pixels": from_usizes(&pixels(&test)),
         }),
         items: Some(&["tuning"]),
+        truth: Value::Null,
     }
 }
 
@@ -205,6 +206,7 @@ fn case(s: &Scenario) -> CaseSpec {
         }),
         inputs,
         items: Some(ANALYTIC_ITEMS),
+        truth: Value::Null,
     }
 }
 

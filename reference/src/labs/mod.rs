@@ -22,6 +22,10 @@ pub struct CaseSpec {
     /// The items this case is for; every item of the lab when `None` (a
     /// case of written questions holds only the written answers' item).
     pub items: Option<&'static [&'static str]>,
+    /// What the grader measures outputs against (`{item: {output: value}}`:
+    /// held-out labels, originals to reconstruct); never among the inputs,
+    /// so the probe never sees it. `Value::Null` when the case has none.
+    pub truth: Value,
 }
 
 /// What the reference knows of one lab.

@@ -32,8 +32,9 @@ pub const LAB: LabReference = LabReference {
 
 /// The adapter, but for the gradient check's `numerical` output: its
 /// expected value is the reference's **analytic** gradient (the student's
-/// centred differences are compared with the true gradient, loosely), while
-/// `diff` stays the reference's own (graded `at_most` a fixed threshold).
+/// centred differences are compared with the true gradient, loosely). The
+/// `diff` outputs stay the reference's own: the seed's formula on the same
+/// numbers.
 fn call(item: &str, inputs: &Value) -> Result<Value, String> {
     let mut out = adapter::call(item, inputs)?;
     if item == "gradient_check" {
@@ -60,6 +61,9 @@ pub const TRAINING_ITEMS: &[&str] = &["train_classifier", "train_autoencoder", "
 /// softmax's scores: `e^800` overflows, so only a softmax that subtracts each
 /// column's maximum stays finite.
 pub const LARGE_SCORE: f64 = 800.0;
+
+/// How closely the gradient check's fixed pair agrees (relative, per entry).
+pub const PAIR_AGREEMENT: f64 = 1e-6;
 
 /// The network's first example (column) is `+2000, -2000, +2000, ...`: its
 /// hidden units saturate, so `e^z` overflows in a sigmoid that exponentiates
@@ -216,6 +220,14 @@ fn analytic(a: &Analytic) -> CaseSpec {
             -LARGE_SCORE
         };
     }
+    // The gradient check's fixed pair: u = randn(n), v = u ⊙ (1 + 1e-6
+    // randn(n)), n the network's parameter count: two gradients that agree
+    // to about 1e-6 (a diff near 1e-7). Random, so no expected value of
+    // another item is among the inputs.
+    let n = hidden * input + hidden + output * hidden + output;
+    let u = rng.randn_vec(n);
+    let noise = rng.randn_vec(n);
+    let v = &u * &noise.mapv(|r| 1.0 + PAIR_AGREEMENT * r);
     CaseSpec {
         id: a.id.to_string(),
         description: a.description.to_string(),
@@ -228,7 +240,8 @@ fn analytic(a: &Analytic) -> CaseSpec {
                  autoencoder W1, b1, W2, b2 the same way, x = rand(in, m); softmax \
                  W = 0.5 * randn(K, n), b = 0.1 * randn(K), x = randn(n, m), \
                  labels = randint(0, K, m), z = 3 * randn(K, m) + 800 on even columns, \
-                 - 800 on odd columns",
+                 - 800 on odd columns; gradient check pair u = randn(n), v = u * (1 + 1e-6 * \
+                 randn(n)), n = hidden * in + hidden + out * hidden + out",
                 a.seed
             ),
         }),
@@ -248,8 +261,10 @@ fn analytic(a: &Analytic) -> CaseSpec {
                 "x": from_tensor(&sx), "labels": from_usizes(&sy),
                 "z": from_tensor(&z),
             },
+            "gradient_check": {"u": from_vector(&u), "v": from_vector(&v)},
         }),
         items: Some(ANALYTIC_ITEMS),
+        truth: Value::Null,
     }
 }
 
@@ -274,8 +289,15 @@ fn training(t: &Training, digits: &Digits) -> CaseSpec {
                      W1 = uniform(-r, r, (hidden, input)), W2 = uniform(-r, r, (output, hidden)), \
                      r = sqrt(6 / (fan_in + fan_out)) for each, biases 0; softmax from zeros",
         }),
+        // The test labels and the originals are what the grader measures the
+        // answers against: never among the inputs.
+        truth: json!({
+            "train_classifier": {"test_predictions": ty},
+            "train_autoencoder": {"test_reconstruction": tx},
+            "softmax_features": {"raw_predictions": ty, "features_predictions": ty},
+        }),
         inputs: json!({
-            "data": {"train_x": x, "train_y": y, "test_x": tx, "test_y": ty},
+            "data": {"train_x": x, "train_y": y, "test_x": tx},
             "train_classifier": {
                 "hidden": t.hidden, "seed": t.seed,
                 "iterations": t.iterations, "learning_rate": t.learning_rate,

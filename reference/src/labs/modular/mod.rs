@@ -376,6 +376,7 @@ fn case(s: &Scenario, digits: &Digits) -> CaseSpec {
         }),
         inputs,
         items: None,
+        truth: Value::Null,
     }
 }
 

@@ -109,6 +109,7 @@ pub fn cases() -> Vec<CaseSpec> {
             origin: json!({ "seed lab": "004_aa5053ea014ad1d3", "sections": ["1.4", "1.5(b)", "3.1", "3.2", "3.3", "4.4"] }),
             inputs: published,
             items: Some(&[ITEM]),
+            truth: Value::Null,
         },
         CaseSpec {
             id: "written".into(),
@@ -116,6 +117,7 @@ pub fn cases() -> Vec<CaseSpec> {
             origin: json!({ "seed lab": "004_aa5053ea014ad1d3", "sections": ["1.3", "5.6"] }),
             inputs: hidden,
             items: Some(&[ITEM]),
+            truth: Value::Null,
         },
     ]
 }
