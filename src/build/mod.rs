@@ -6,6 +6,7 @@
 //! two compiler runs and sidesteps cargo's modification-time freshness, which
 //! can hand back a previous submission's binary when paths repeat.
 
+pub mod provided;
 pub mod variant;
 
 use crate::lab::Lab;
@@ -387,6 +388,9 @@ pub enum BuildFailure {
     Student(String),
     /// The student's file compiles but lacks what the probe calls.
     Api(ApiMisfit),
+    /// The student's file puts its own code in place of a provided module
+    /// (`provided.rs`): why, in a sentence for the student.
+    Refused(String),
     /// The grader's own fault (missing template, compiler not runnable).
     Internal(anyhow::Error),
 }
@@ -471,11 +475,14 @@ pub fn build(
             .join("bin/rustc"),
         deps_dir: jail.shared_path(&deps.search_dir, &work.join("deps")),
     };
+    let mut provided_modules = Vec::new();
     (|| -> Result<()> {
         // The provided sources come from the template, never from the upload.
         for (dest, src) in &lab.spec.handout {
             if dest.ends_with(".rs") && *dest != lab.spec.student_file {
-                write(&crate_dir.join(dest), &lab.read(src)?)?;
+                let text = lab.read(src)?;
+                provided_modules.extend(provided::Provided::of(dest, &lab.spec.student_file, &text));
+                write(&crate_dir.join(dest), &text)?;
             }
         }
         // One crate, one compiler run: the student's file is the crate root
@@ -522,6 +529,8 @@ pub fn build(
     })()
     .map_err(internal)?;
 
+    provided::check(source, &lab.spec.student_file, &provided_modules)
+        .map_err(BuildFailure::Refused)?;
     let probe = out_dir.join("probe");
     let command = |without: &[String]| {
         let mut bin = rustc(&seen, &crate_dir, &tmp_dir, lines);
@@ -728,8 +737,13 @@ fn compile_step(
         answer_bytes: 0,
         stop_on_stderr: Some(CONST_EVAL_LINT),
     };
-    let outcome = sandbox::run(cmd, Stdio::null(), &limits, Some(Arc::clone(confinement)))
-        .map_err(|e| StepError::Other(anyhow::anyhow!("cannot run rustc: {e}")))?;
+    let outcome = sandbox::run(
+        cmd,
+        sandbox::Input::Nothing,
+        &limits,
+        Some(Arc::clone(confinement)),
+    )
+    .map_err(|e| StepError::Other(anyhow::anyhow!("cannot run rustc: {e}")))?;
     let stderr = outcome.stderr.text();
     let shown = |text: &str| {
         text.replace(

@@ -12,7 +12,7 @@
 //! single point), other input and hidden widths, and non-zero biases. Printing
 //! is allowed but ignored.
 
-mod network;
+pub mod network;
 pub mod rng;
 
 pub use network::{lab_setup, Forward, Weights};
