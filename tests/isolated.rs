@@ -289,13 +289,12 @@ fn a_changed_signature_keeps_the_points_of_what_compiles_without_it() {
         source = source.replace(from, to);
     }
     let graded = grade_source("cs240", &source);
-    // As written the probe cannot call sigmoid(&z): nothing is graded. The
-    // variant for cost, cost_derivative and mini_batch_GD replaces every
-    // function that calls sigmoid (all four differ from the reference), so
-    // it compiles and they pass: 5 + 5 + 10 = 20. The variants of sigmoid,
-    // sigmoid_derivative, forward_pass and back_propagation each keep a
-    // function on one side of the changed call and the reference's on the
-    // other: none compiles, and those tests keep their 0.
+    // As written the probe cannot call sigmoid(&z): nothing is graded. One
+    // variant replaces sigmoid and every function of the student's that
+    // calls it in its changed form (sigmoid_derivative, forward_pass,
+    // back_propagation): it compiles, and the tests of the others (cost,
+    // cost_derivative, mini_batch_GD) pass on it: 5 + 5 + 10 = 20. The tests
+    // of the four replaced functions keep their 0, and say why.
     assert_eq!(
         graded.failed(),
         [
@@ -310,8 +309,16 @@ fn a_changed_signature_keeps_the_points_of_what_compiles_without_it() {
     );
     assert_eq!(graded.score(), 20.0, "{}", graded.results);
     let fp = graded.test("forward_pass")["output"].as_str().unwrap();
-    assert!(fp.contains("your file does not compile"), "{fp}");
+    assert!(
+        fp.contains("Not graded again: your forward_pass calls your sigmoid in its changed form"),
+        "{fp}"
+    );
     assert!(fp.contains("Not graded:"), "{fp}");
+    let sigmoid = graded.test("sigmoid")["output"].as_str().unwrap();
+    assert!(
+        sigmoid.contains("Not graded again: the grader's calls to your sigmoid do not compile"),
+        "{sigmoid}"
+    );
 }
 
 #[test]

@@ -1,26 +1,45 @@
 //! Isolated credit (rubric `credit = "isolated"`): a test that fails as
-//! written is graded again on a variant of the student's file in which every
-//! other graded item's functions (the lab's `[items]`) are the reference's
+//! written because a function it depends on is wrong is graded again on a
+//! variant of the student's file in which that function is the reference's
 //! (`build/variant.rs`), so that a bug costs the points of the tests of the
 //! function that holds it, not of every test whose item calls it.
 //!
-//! Nothing of this runs for a submission whose tests all pass: variants are
-//! built only for failed tests, one per distinct set of replaced functions.
-//! A function the student wrote exactly as the reference (same tokens) is
-//! not replaced; a failed test whose variant would replace nothing is the
-//! as-written result already, and is left as it is. Nor is a variant built
-//! for a test when no other item failed: the other functions pass their own
-//! tests, so the failure is this item's (and a class of one-bug submissions
-//! costs one compile each, not two).
+//! The rule. A failed test is graded again with the reference's versions of
+//! graded functions its item depends on (`calls.rs`: what its adapter arm
+//! calls, through any file), and earns the better result only if **every**
+//! function swapped in for it fails its own tests on its own:
+//! - a function fails on its own when its item fails with none of its own
+//!   dependencies failing (as written), or with those that fail swapped for
+//!   the reference's (on a variant), or when it is still the handout's stub;
+//! - a function that passes its own tests once its dependencies are the
+//!   reference's does not: a test that passes only with it swapped keeps
+//!   its as-written result. Two functions that call each other in a circle
+//!   (a `sigmoid` written with `softmax` and a `softmax` written with
+//!   `sigmoid`) each pass with the other swapped, so neither is credited.
 //!
-//! A test's score is the better of its as-written and isolated results; its
-//! feedback shows both, and names the functions that were swapped in and the
-//! failed tests of those functions ("your forward_pass is right with a
-//! correct sigmoid; as written it fails because sigmoid (test 1) fails").
+//! The order. Failures that are their own are known first; every item that
+//! depends on one is then graded on one shared variant with those swapped
+//! (a cascade: one build), and items still failing with all their failing
+//! dependencies swapped become failures of their own for the next round.
+//! Items left (circles) are graded each with its failing dependencies
+//! swapped, and the rule is applied to those results. Nothing of this runs
+//! for a submission whose tests all pass, and no variant for a failure
+//! nothing else explains.
+//!
+//! The budget. At most [`VARIANT_BUILDS`] variants are built per submission
+//! (each costs about what the first build did), each within what is left of
+//! the submission's time budget; tests left when either runs out are graded
+//! as written, and their feedback says so.
+//!
+//! A file whose calls do not fit the grader's (`misfit`) compiled nothing as
+//! written: the functions the compiler blames, and those that call them in
+//! their changed form, are swapped together in one variant, and every other
+//! item is graded on it.
 
+use super::calls::Calls;
 use super::{Grader, Which};
 use crate::build::variant::{self, Source};
-use crate::build::{self, BuildFailure};
+use crate::build::{self, ApiMisfit, BuildFailure};
 use crate::build_kind::BuildKind;
 use crate::lab::handout::Form;
 use crate::lab::rubric::{Credit, Rubric};
@@ -28,9 +47,15 @@ use crate::lab::Lab;
 use crate::report::results::{round_score, TestResult};
 use crate::report::untrusted;
 use anyhow::{bail, Context, Result};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::time::{Duration, Instant};
+
+/// The most variants one submission's isolated credit builds: each costs
+/// about what the first build did, so isolated credit at most triples a
+/// submission's compile time (a cascade needs one; a second failure of its
+/// own behind the first, or a circle, two).
+pub const VARIANT_BUILDS: usize = 2;
 
 /// What isolated credit needs of a lab, loaded with the grader.
 pub struct Isolation {
@@ -40,16 +65,12 @@ pub struct Isolation {
     functions: Vec<String>,
     /// The solution of the student's file.
     reference: Source,
+    /// The handout's student file: a function still as it has it is a stub.
+    handout: Source,
     /// The lab's dependencies: the reference's imports of them are kept.
     crates: Vec<String>,
-}
-
-/// One variant to build: the functions taken from the reference, and the
-/// failed tests (by index in the rubric) graded on it.
-#[derive(Debug, PartialEq)]
-pub struct Planned {
-    pub replaced: Vec<String>,
-    pub tests: Vec<usize>,
+    /// What each item's adapter arm calls, through the provided files.
+    calls: Calls,
 }
 
 impl Isolation {
@@ -66,10 +87,15 @@ impl Isolation {
         }
         let lab_toml = lab.dir.join("lab.toml");
         let src = &lab.spec.handout[&lab.spec.student_file];
-        let solution = crate::lab::handout::render(&lab.read(src)?, Form::Solution, src)
-            .map_err(anyhow::Error::msg)?;
-        let reference = Source::parse(&solution)
-            .map_err(|e| anyhow::anyhow!("{src}: the reference does not parse: {e}"))?;
+        let text = lab.read(src)?;
+        let parse = |form: Form| -> Result<Source> {
+            let rendered =
+                crate::lab::handout::render(&text, form, src).map_err(anyhow::Error::msg)?;
+            Source::parse(&rendered)
+                .map_err(|e| anyhow::anyhow!("{src}: the {form:?} form does not parse: {e}"))
+        };
+        let reference = parse(Form::Solution)?;
+        let handout = parse(Form::Handout)?;
         // An item that only waits for others (a training run) or that a file
         // may lack (lab.toml's optional_items) is never graded on a variant,
         // and its functions are never swapped in: an older file that lacks
@@ -117,54 +143,29 @@ impl Isolation {
                 );
             }
         }
+        let mut provided = Vec::new();
+        for (dest, file) in &lab.spec.handout {
+            if dest.ends_with(".rs") && *dest != lab.spec.student_file {
+                provided.push(lab.read(file)?);
+            }
+        }
+        let adapter = match lab.spec.probe.modules.first() {
+            Some(m) => lab.read(m)?,
+            None => String::new(),
+        };
         Ok(Some(Isolation {
             items,
             functions,
             reference,
+            handout,
             crates: lab
                 .spec
                 .dependencies
                 .keys()
                 .map(|k| k.replace('-', "_"))
                 .collect(),
+            calls: Calls::new(&provided, &adapter),
         }))
-    }
-
-    /// The variants for the failed tests (`failed`: rubric index and item):
-    /// for each, the graded functions outside its item that the student did
-    /// not write exactly as the reference; tests needing the same set share
-    /// a variant, and a test needing none has none.
-    pub fn plan(&self, student: &Source, failed: &[(usize, &str)]) -> Vec<Planned> {
-        let mut plans: Vec<Planned> = Vec::new();
-        for &(index, item) in failed {
-            let own = self.items.get(item).cloned().unwrap_or_default();
-            let replaced: Vec<String> = self
-                .functions
-                .iter()
-                .filter(|f| !own.contains(f) && !student.same_as(&self.reference, f))
-                .cloned()
-                .collect();
-            // Only another item's failure can make this one fail as written:
-            // when every other graded function passes its own tests, there
-            // is nothing to isolate from, and no variant is built (a class's
-            // many one-bug submissions then cost one compile each).
-            let another_failed = replaced.iter().any(|f| {
-                self.items_of(f)
-                    .iter()
-                    .any(|i| *i != item && failed.iter().any(|(_, g)| g == i))
-            });
-            if !another_failed {
-                continue;
-            }
-            match plans.iter_mut().find(|p| p.replaced == replaced) {
-                Some(p) => p.tests.push(index),
-                None => plans.push(Planned {
-                    replaced,
-                    tests: vec![index],
-                }),
-            }
-        }
-        plans
     }
 
     /// The items whose functions include `function`.
@@ -173,6 +174,288 @@ impl Isolation {
             .iter()
             .filter(|(_, fs)| fs.iter().any(|f| f == function))
             .map(|(i, _)| i.as_str())
+            .collect()
+    }
+
+    fn own(&self, item: &str) -> &[String] {
+        self.items.get(item).map_or(&[], Vec::as_slice)
+    }
+
+    /// Whether the student's `function` is still the handout's stub (the
+    /// handout's `todo!()`), which fails on its own whatever it calls.
+    fn is_stub(&self, student: &Source, function: &str) -> bool {
+        student.same_as(&self.handout, function)
+            && self.handout.get(function).is_some_and(|d| {
+                d.tokens.contains("todo !") || d.tokens.contains("unimplemented !")
+            })
+    }
+}
+
+/// Where a failing item stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// Its failure is its own: nothing it depends on fails, or it still
+    /// fails with everything it depends on that fails swapped, or it is a stub.
+    Own,
+    /// It passed with the failing functions it depends on swapped (all of
+    /// them failing on their own): credited.
+    Cleared,
+    /// Not known yet.
+    Undecided,
+}
+
+/// Which kind of variant a [`Variant`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Swaps functions known to fail on their own: credit holds.
+    Round,
+    /// Swaps every failing dependency of one item (circles): credit holds
+    /// only if each of them fails on its own.
+    Circle,
+    /// An API misfit: the blamed functions and their callers.
+    Misfit,
+}
+
+/// One variant to build: the functions taken from the reference, and the
+/// items graded on it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Variant {
+    pub replaced: Vec<String>,
+    pub items: Vec<String>,
+    pub phase: Phase,
+}
+
+/// The decisions of isolated credit for one submission (pure: the builds
+/// and runs are [`Grader::isolate`]'s).
+pub struct Plan<'a> {
+    iso: &'a Isolation,
+    /// Failing item -> the failing graded functions it depends on that are
+    /// not the reference's exactly (its own excluded).
+    deps: BTreeMap<String, BTreeSet<String>>,
+    state: BTreeMap<String, State>,
+    /// Functions known to fail on their own (unlike the reference's).
+    faulty: BTreeSet<String>,
+    /// Item -> the faulty dependencies it was last graded with.
+    tried: BTreeMap<String, BTreeSet<String>>,
+    /// Item -> whether it passed on its circle variant (`None` while that
+    /// variant is planned but not graded: never built, it proves nothing).
+    circle: BTreeMap<String, Option<bool>>,
+}
+
+impl<'a> Plan<'a> {
+    /// The plan for `student`, whose items `failing` failed as written;
+    /// `reach` is what each item reaches (`Calls::reach`).
+    pub fn new(
+        iso: &'a Isolation,
+        student: &Source,
+        failing: &BTreeSet<String>,
+        reach: &BTreeMap<String, Option<BTreeSet<String>>>,
+    ) -> Plan<'a> {
+        let differs = |f: &String| !student.same_as(&iso.reference, f);
+        let fails = |f: &String| iso.items_of(f).iter().any(|i| failing.contains(*i));
+        let mut deps = BTreeMap::new();
+        let mut state = BTreeMap::new();
+        for item in failing {
+            let own = iso.own(item);
+            let reached: Vec<&String> = match reach.get(item).cloned().flatten() {
+                Some(set) => iso.functions.iter().filter(|f| set.contains(*f)).collect(),
+                None => iso.functions.iter().collect(),
+            };
+            let d: BTreeSet<String> = reached
+                .into_iter()
+                .filter(|f| !own.contains(f) && differs(f) && fails(f))
+                .cloned()
+                .collect();
+            let stub = own.iter().any(|f| iso.is_stub(student, f));
+            state.insert(
+                item.clone(),
+                if stub || d.is_empty() {
+                    State::Own
+                } else {
+                    State::Undecided
+                },
+            );
+            deps.insert(item.clone(), d);
+        }
+        let mut plan = Plan {
+            iso,
+            deps,
+            state,
+            faulty: BTreeSet::new(),
+            tried: BTreeMap::new(),
+            circle: BTreeMap::new(),
+        };
+        let own: Vec<String> = plan.items_in(State::Own);
+        for item in own {
+            plan.mark_faulty(&item, student);
+        }
+        plan
+    }
+
+    fn items_in(&self, wanted: State) -> Vec<String> {
+        self.state
+            .iter()
+            .filter(|(_, s)| **s == wanted)
+            .map(|(i, _)| i.clone())
+            .collect()
+    }
+
+    fn mark_faulty(&mut self, item: &str, student: &Source) {
+        for f in self.iso.own(item) {
+            if !student.same_as(&self.iso.reference, f) {
+                self.faulty.insert(f.clone());
+            }
+        }
+    }
+
+    /// The next variant to build, or `None` when every item is decided or
+    /// has been graded on its circle variant.
+    pub fn next_variant(&mut self) -> Option<Variant> {
+        let ordered = |set: &BTreeSet<String>| -> Vec<String> {
+            self.iso
+                .functions
+                .iter()
+                .filter(|f| set.contains(*f))
+                .cloned()
+                .collect()
+        };
+        // A round: every undecided item with faulty dependencies it was not
+        // yet graded with, on one variant with the faulty functions swapped.
+        let candidates: Vec<String> = self
+            .items_in(State::Undecided)
+            .into_iter()
+            .filter(|i| {
+                let known: BTreeSet<String> =
+                    self.deps[i].intersection(&self.faulty).cloned().collect();
+                !known.is_empty() && self.tried.get(i) != Some(&known)
+            })
+            .collect();
+        if !candidates.is_empty() {
+            let theirs: BTreeSet<&String> = candidates
+                .iter()
+                .flat_map(|i| self.iso.own(i).iter())
+                .collect();
+            let swap: BTreeSet<String> = self
+                .faulty
+                .iter()
+                .filter(|f| !theirs.contains(f))
+                .cloned()
+                .collect();
+            for i in &candidates {
+                let known = self.deps[i].intersection(&self.faulty).cloned().collect();
+                self.tried.insert(i.clone(), known);
+            }
+            return Some(Variant {
+                replaced: ordered(&swap),
+                items: candidates,
+                phase: Phase::Round,
+            });
+        }
+        // Circles: the undecided items not yet graded on their own variant,
+        // the first group (items sharing a swap set share a variant).
+        let left: Vec<String> = self
+            .items_in(State::Undecided)
+            .into_iter()
+            .filter(|i| !self.circle.contains_key(i))
+            .collect();
+        let swap_of = |i: &String| -> BTreeSet<String> {
+            self.deps[i]
+                .union(&self.faulty)
+                .filter(|f| !self.iso.own(i).contains(f))
+                .cloned()
+                .collect()
+        };
+        let first = left.first()?;
+        let swap = swap_of(first);
+        let items: Vec<String> = left
+            .iter()
+            .filter(|i| swap_of(i) == swap)
+            .cloned()
+            .collect();
+        for i in &items {
+            self.circle.insert(i.clone(), None);
+        }
+        Some(Variant {
+            replaced: ordered(&swap),
+            items,
+            phase: Phase::Circle,
+        })
+    }
+
+    /// What grading `item` on `variant` gave: whether all its failed tests
+    /// passed there.
+    pub fn record(&mut self, variant: &Variant, item: &str, passed: bool, student: &Source) {
+        match variant.phase {
+            Phase::Round => {
+                if passed {
+                    self.state.insert(item.to_string(), State::Cleared);
+                    return;
+                }
+                let iso = self.iso;
+                let cleared: BTreeSet<&String> = self
+                    .items_in(State::Cleared)
+                    .iter()
+                    .flat_map(|i| iso.own(i))
+                    .collect();
+                // Still failing with every failing dependency swapped (or
+                // cleared): the failure is its own.
+                let explained = self.deps[item]
+                    .iter()
+                    .all(|f| variant.replaced.contains(f) || cleared.contains(f));
+                if explained {
+                    self.state.insert(item.to_string(), State::Own);
+                    self.mark_faulty(item, student);
+                }
+            }
+            Phase::Circle => {
+                self.circle.insert(item.to_string(), Some(passed));
+            }
+            Phase::Misfit => {}
+        }
+    }
+
+    /// Whether a test of `item` graded on `variant` may count: every failing
+    /// dependency of `item` swapped there fails on its own. Round variants
+    /// swap only such functions; on a circle variant a swapped function
+    /// fails on its own when it is known to, or when an item of it still
+    /// failed on its own circle variant.
+    pub fn may_count(&self, variant: &Variant, item: &str) -> bool {
+        if variant.phase != Phase::Circle {
+            return true;
+        }
+        self.swapped_for(variant, item).iter().all(|f| {
+            self.faulty.contains(f)
+                || self
+                    .iso
+                    .items_of(f)
+                    .iter()
+                    .any(|i| self.circle.get(*i) == Some(&Some(false)))
+        })
+    }
+
+    /// The functions of `variant` that `item` depends on: the ones to name.
+    pub fn swapped_for(&self, variant: &Variant, item: &str) -> Vec<String> {
+        variant
+            .replaced
+            .iter()
+            .filter(|f| self.deps.get(item).is_some_and(|d| d.contains(*f)))
+            .cloned()
+            .collect()
+    }
+
+    /// The swapped functions of `variant` that pass their own tests on their
+    /// own (why a circle variant's result does not count).
+    pub fn passing_on_their_own(&self, variant: &Variant, item: &str) -> Vec<String> {
+        self.swapped_for(variant, item)
+            .into_iter()
+            .filter(|f| {
+                !self.faulty.contains(f)
+                    && !self
+                        .iso
+                        .items_of(f)
+                        .iter()
+                        .any(|i| self.circle.get(*i) == Some(&Some(false)))
+            })
             .collect()
     }
 }
@@ -205,11 +488,19 @@ fn names(functions: &[String], all: &[String]) -> String {
     }
 }
 
+/// One test's grading on a variant.
+struct Graded {
+    result: TestResult,
+    variant: Variant,
+    counts: bool,
+}
+
 impl Grader {
     /// Grades the failed tests of `tests` (as written) again under isolated
     /// credit, in `work`; returns the tests with their isolated scores and
     /// both results in their feedback, and whether any variant compiled.
-    /// `source` is the student's file; `start`, when the grading began.
+    /// `source` is the student's file; `start`, when the grading began;
+    /// `misfit`, why the file compiled nothing as written, if it did not.
     pub(super) fn isolate(
         &self,
         iso: &Isolation,
@@ -217,16 +508,17 @@ impl Grader {
         mut tests: Vec<TestResult>,
         work: &Path,
         start: Instant,
+        misfit: Option<&ApiMisfit>,
     ) -> Result<(Vec<TestResult>, bool)> {
-        let failed: Vec<(usize, &str)> = tests
+        let failed: Vec<usize> = tests
             .iter()
             .enumerate()
             .filter(|(_, t)| t.score < t.max_score)
             // A run that waits for others (training) uses every function as
             // written by design: its result is not a bug of one function.
             .filter(|(i, _)| !self.rubric.tests[*i].deferred())
-            .map(|(i, _)| (i, self.rubric.tests[i].item.as_str()))
-            .filter(|(_, item)| !self.lab.is_answers_item(item))
+            .filter(|(i, _)| iso.items.contains_key(&self.rubric.tests[*i].item))
+            .map(|(i, _)| i)
             .collect();
         if failed.is_empty() {
             return Ok((tests, false));
@@ -235,19 +527,107 @@ impl Grader {
         let Ok(student) = Source::parse(source) else {
             return Ok((tests, false));
         };
-        let mut compiled = false;
+        let failing: BTreeSet<String> = failed
+            .iter()
+            .map(|&i| self.rubric.tests[i].item.clone())
+            .collect();
+        let reach = iso.calls.reach(source, &iso.items, &iso.functions);
+        let mut plan = Plan::new(iso, &student, &failing, &reach);
         let as_written = tests.clone();
         let began = Instant::now();
-        let plans = iso.plan(&student, &failed);
-        let variants = plans.len();
-        for (k, plan) in plans.into_iter().enumerate() {
-            let text = variant::variant(&student, &iso.reference, &plan.replaced, &iso.crates)
+        let mut graded: BTreeMap<usize, Graded> = BTreeMap::new();
+        let mut notes: BTreeMap<usize, String> = BTreeMap::new();
+        let mut compiled = false;
+        let mut builds = 0;
+        let budget = Duration::from_secs_f64(self.rubric.limits.submission_seconds);
+        let mut next = match misfit {
+            Some(m) => misfit_variant(iso, &student, m, &failing, &reach),
+            None => plan.next_variant(),
+        };
+        if let Some(v) = next.as_ref().filter(|v| v.phase == Phase::Misfit) {
+            // The tests of the swapped functions stay as written: say why.
+            for &i in &failed {
+                let item = &self.rubric.tests[i].item;
+                if v.items.contains(item) {
+                    continue;
+                }
+                let own: Vec<String> = iso
+                    .own(item)
+                    .iter()
+                    .filter(|f| v.replaced.contains(f))
+                    .cloned()
+                    .collect();
+                let blamed: Vec<String> = v
+                    .replaced
+                    .iter()
+                    .filter(|f| misfit.is_some_and(|m| blamed_by(m, &student, f)))
+                    .cloned()
+                    .collect();
+                let own_blamed: Vec<String> =
+                    own.iter().filter(|f| blamed.contains(f)).cloned().collect();
+                let note = if own_blamed.is_empty() {
+                    format!(
+                        "Not graded again: your {} calls your {} in its changed form, so it \
+                         can be graded neither as written nor with the reference's; the other \
+                         tests are graded with the reference's versions of both.",
+                        names(&own, &iso.functions),
+                        names(&blamed, &iso.functions)
+                    )
+                } else {
+                    format!(
+                        "Not graded again: the grader's calls to your {} do not compile; the \
+                         other tests are graded with the reference's in its place.",
+                        names(&own_blamed, &iso.functions)
+                    )
+                };
+                notes.insert(i, note);
+            }
+        }
+        while let Some(variant) = next.take() {
+            let waiting: Vec<usize> = failed
+                .iter()
+                .copied()
+                .filter(|&i| variant.items.contains(&self.rubric.tests[i].item))
+                .collect();
+            let left = budget.saturating_sub(start.elapsed());
+            if builds == VARIANT_BUILDS || left < Duration::from_millis(100) {
+                let why = if builds == VARIANT_BUILDS {
+                    format!(
+                        "isolated credit builds at most {VARIANT_BUILDS} variants of a \
+                         submission, and they were used"
+                    )
+                } else {
+                    format!(
+                        "the submission's {} s time budget was used up",
+                        budget.as_secs()
+                    )
+                };
+                for &i in &waiting {
+                    notes.entry(i).or_insert_with(|| {
+                        format!("Not graded again with the reference's versions of what it calls: {why}; the result as written stands.")
+                    });
+                }
+                // Everything else that would have been tried is said too.
+                while let Some(v) = plan.next_variant() {
+                    for &i in &failed {
+                        if v.items.contains(&self.rubric.tests[i].item) {
+                            notes.entry(i).or_insert_with(|| {
+                                format!("Not graded again with the reference's versions of what it calls: {why}; the result as written stands.")
+                            });
+                        }
+                    }
+                }
+                break;
+            }
+            builds += 1;
+            let k = builds;
+            let text = variant::variant(&student, &iso.reference, &variant.replaced, &iso.crates)
                 .map_err(anyhow::Error::msg)
                 .context("the grader could not write an isolated variant")?;
             let dir = work.join(format!("isolated-{k}"));
             std::fs::create_dir(&dir)
                 .with_context(|| format!("cannot create {}", dir.display()))?;
-            let wall = Duration::from_secs_f64(self.rubric.limits.compile_seconds);
+            let wall = Duration::from_secs_f64(self.rubric.limits.compile_seconds).min(left);
             let options = build::Options {
                 wall,
                 lines: build::LineTables::Without,
@@ -262,11 +642,11 @@ impl Grader {
                 options,
             );
             let probe = match built {
-                Ok(p) => p,
+                Ok(p) => Some(p),
                 Err(BuildFailure::Internal(e)) => {
                     return Err(e.context("the grader could not build an isolated variant"))
                 }
-                Err(failure @ (BuildFailure::Student(_) | BuildFailure::Api(_))) => {
+                Err(failure) => {
                     let why = match failure {
                         // The test's own function still does not fit the
                         // grader's call (its line above says how).
@@ -276,43 +656,163 @@ impl Grader {
                              way the reference's does not allow?)"
                         }
                     };
-                    for &i in &plan.tests {
-                        tests[i].output = untrusted::clip(
-                            &format!(
-                                "{}\n\nGraded again with the reference's {} in place of yours, \
-                                 {why}; the result as written stands.",
-                                tests[i].output,
-                                names(&plan.replaced, &iso.functions)
+                    for &i in &waiting {
+                        let item = &self.rubric.tests[i].item;
+                        let swapped = plan.swapped_for(&variant, item);
+                        let swapped = if swapped.is_empty() {
+                            variant.replaced.clone()
+                        } else {
+                            swapped
+                        };
+                        notes.insert(
+                            i,
+                            format!(
+                                "Graded again with the reference's {} in place of yours, {why}; \
+                                 the result as written stands.",
+                                names(&swapped, &iso.functions)
                             ),
-                            untrusted::TEST_BYTES,
                         );
                     }
-                    continue;
+                    None
                 }
             };
-            compiled = true;
-            let items: Vec<String> = plan
-                .tests
-                .iter()
-                .map(|&i| self.rubric.tests[i].item.clone())
-                .collect();
-            let mut runs = self.run_all(&probe, &dir, start, Which::Items(&items))?;
-            let lines = work.join(format!("isolated-{k}-lines"));
-            self.locate_panics(&text, &mut runs, &lines, start)?;
-            for &i in &plan.tests {
-                let spec = &self.rubric.tests[i];
-                let isolated = self.score_test(spec, &runs);
-                tests[i] = combine(iso, &as_written, &self.rubric, i, &plan.replaced, isolated);
+            let mut runs = BTreeMap::new();
+            if let Some(probe) = &probe {
+                compiled = true;
+                runs = self.run_all(probe, &dir, start, Which::Items(&variant.items))?;
+            }
+            for item in &variant.items {
+                let mut passed = probe.is_some();
+                for &i in waiting
+                    .iter()
+                    .filter(|&&i| self.rubric.tests[i].item == *item)
+                {
+                    if probe.is_none() {
+                        passed = false;
+                        continue;
+                    }
+                    let result = self.score_test(&self.rubric.tests[i], &runs);
+                    passed &= result.score >= result.max_score;
+                    let better = graded.get(&i).is_none_or(|g| result.score > g.result.score);
+                    if better {
+                        graded.insert(
+                            i,
+                            Graded {
+                                result,
+                                variant: variant.clone(),
+                                counts: false,
+                            },
+                        );
+                    }
+                }
+                plan.record(&variant, item, passed, &student);
+            }
+            next = if misfit.is_some() { None } else { plan.next_variant() };
+        }
+        // The rule, once every result is in: a result counts only if every
+        // function swapped for it fails on its own.
+        for (&i, g) in graded.iter_mut() {
+            g.counts = plan.may_count(&g.variant, &self.rubric.tests[i].item);
+        }
+        for &i in &failed {
+            let item = &self.rubric.tests[i].item;
+            if let Some(g) = graded.remove(&i) {
+                let swapped = match g.variant.phase {
+                    Phase::Misfit => plan_free_swapped(&g.variant, &reach, item),
+                    _ => plan.swapped_for(&g.variant, item),
+                };
+                tests[i] = if g.counts {
+                    combine(iso, &as_written, &self.rubric, i, &swapped, g.result)
+                } else {
+                    let fine = plan.passing_on_their_own(&g.variant, item);
+                    refused(iso, &as_written[i], item, &swapped, &fine, &g.result)
+                };
+            } else if let Some(note) = notes.remove(&i) {
+                tests[i].output = untrusted::clip(
+                    &format!("{}\n\n{note}", tests[i].output),
+                    untrusted::TEST_BYTES,
+                );
             }
         }
-        if std::env::var_os("GRADE_TIMINGS").is_some() && variants > 0 {
+        if std::env::var_os("GRADE_TIMINGS").is_some() && builds > 0 {
             eprintln!(
-                "grade: timings: isolated credit {:.3} s ({variants} variant(s) for {} failed tests)",
+                "grade: timings: isolated credit {:.3} s ({builds} variant(s) for {} failed tests)",
                 began.elapsed().as_secs_f64(),
                 failed.len()
             );
         }
         Ok((tests, compiled))
+    }
+}
+
+/// The variant of a file that compiled nothing as written: the functions
+/// the compiler blames (`misfit`) and every graded function of the
+/// student's that reaches one of them (their callers, in the changed form),
+/// swapped together; graded on it, every failing item none of whose own
+/// functions is swapped. `None` when the compiler blames no graded function.
+fn misfit_variant(
+    iso: &Isolation,
+    student: &Source,
+    misfit: &ApiMisfit,
+    failing: &BTreeSet<String>,
+    reach: &BTreeMap<String, Option<BTreeSet<String>>>,
+) -> Option<Variant> {
+    let blamed: Vec<&String> = iso
+        .functions
+        .iter()
+        .filter(|f| blamed_by(misfit, student, f))
+        .collect();
+    if blamed.is_empty() {
+        return None;
+    }
+    let reaches_blamed = |f: &String| {
+        iso.items_of(f).iter().any(|item| {
+            reach
+                .get(*item)
+                .cloned()
+                .flatten()
+                .is_some_and(|r| r.iter().any(|g| g != f && blamed.contains(&g)))
+        })
+    };
+    let swap: Vec<String> = iso
+        .functions
+        .iter()
+        .filter(|f| {
+            blamed.contains(f) || (!student.same_as(&iso.reference, f) && reaches_blamed(f))
+        })
+        .cloned()
+        .collect();
+    let items: Vec<String> = failing
+        .iter()
+        .filter(|i| !iso.own(i).iter().any(|f| swap.contains(f)))
+        .cloned()
+        .collect();
+    (!items.is_empty()).then_some(Variant {
+        replaced: swap,
+        items,
+        phase: Phase::Misfit,
+    })
+}
+
+/// Whether the compiler's errors of `misfit` are about `function`.
+fn blamed_by(misfit: &ApiMisfit, student: &Source, function: &String) -> bool {
+    super::misfit::test_line(misfit, std::slice::from_ref(function), student, "").is_some()
+}
+
+/// The functions of a misfit variant that `item` reaches: the ones to name.
+fn plan_free_swapped(
+    variant: &Variant,
+    reach: &BTreeMap<String, Option<BTreeSet<String>>>,
+    item: &str,
+) -> Vec<String> {
+    match reach.get(item).cloned().flatten() {
+        Some(r) => variant
+            .replaced
+            .iter()
+            .filter(|f| r.contains(*f))
+            .cloned()
+            .collect(),
+        None => variant.replaced.clone(),
     }
 }
 
@@ -343,15 +843,12 @@ fn combine(
             }
         }
     }
-    let own = names(
-        &iso.items.get(item).cloned().unwrap_or_default(),
-        &iso.functions,
-    );
+    let own = names(iso.own(item), &iso.functions);
+    let swapped = names(replaced, &iso.functions);
     let mut text = String::new();
     if isolated.score >= isolated.max_score {
         text.push_str(&format!(
-            "Your {own} is right with a correct {}; as written it fails",
-            names(replaced, &iso.functions)
+            "Your {own} is right with a correct {swapped}; as written it fails"
         ));
         if causes.is_empty() {
             text.push_str(".\n");
@@ -360,12 +857,10 @@ fn combine(
         }
     }
     text.push_str(&format!(
-        "Isolated credit: graded with the reference's {} in place of yours, so that a \
-         mistake costs only the points of its own tests.\n{}\n\nAs written (with your own {}): {}",
-        names(replaced, &iso.functions),
-        isolated.output,
-        names(replaced, &iso.functions),
-        written.output
+        "Isolated credit: graded with the reference's {swapped} in place of yours, so that a \
+         mistake costs only the points of its own tests.\n{}\n\nAs written (with your own \
+         {swapped}): {}",
+        isolated.output, written.output
     ));
     let better = if isolated.score > written.score {
         &isolated
@@ -377,7 +872,41 @@ fn combine(
         status: better.status.clone(),
         output: untrusted::clip(&text, untrusted::TEST_BYTES),
         execution_time: written.execution_time + isolated.execution_time,
+        extra_data: better.extra_data.clone(),
         ..isolated.clone()
+    }
+}
+
+/// A test whose variant result does not count: some function swapped for
+/// it (`fine`) passes its own tests on its own, so the failure as written is
+/// this item's own. The as-written result stands, and the feedback says why.
+fn refused(
+    iso: &Isolation,
+    written: &TestResult,
+    item: &str,
+    swapped: &[String],
+    fine: &[String],
+    isolated: &TestResult,
+) -> TestResult {
+    let own = names(iso.own(item), &iso.functions);
+    let improved = if isolated.score > written.score {
+        "it does better"
+    } else {
+        "it does no better"
+    };
+    let text = format!(
+        "{}\n\nGraded again with the reference's {} in place of yours, {improved}; but {} \
+         {} its own tests with the reference's versions of what it calls, so this failure is \
+         your {own}'s own (do your functions call each other in a circle?). The result as \
+         written stands.",
+        written.output,
+        names(swapped, &iso.functions),
+        names(fine, &iso.functions),
+        if fine.len() == 1 { "passes" } else { "pass" },
+    );
+    TestResult {
+        output: untrusted::clip(&text, untrusted::TEST_BYTES),
+        ..written.clone()
     }
 }
 
@@ -385,119 +914,173 @@ fn combine(
 mod tests {
     use super::*;
 
-    fn isolation(reference: &str, items: &[(&str, &[&str])]) -> Isolation {
-        let items: BTreeMap<String, Vec<String>> = items
-            .iter()
-            .map(|(i, fs)| (i.to_string(), fs.iter().map(|f| f.to_string()).collect()))
-            .collect();
-        let mut functions = Vec::new();
-        for fs in items.values() {
-            for f in fs {
-                if !functions.contains(f) {
-                    functions.push(f.clone());
-                }
-            }
-        }
-        Isolation {
-            items,
-            functions,
-            reference: Source::parse(reference).unwrap(),
-            crates: vec!["ndarray".into()],
-        }
-    }
-
     const REFERENCE: &str = "pub fn a() -> f64 { 1.0 }\n\
         pub fn b() -> f64 { a() + 1.0 }\n\
         impl T { pub fn c(&self) -> f64 { b() * 2.0 } }\n";
 
+    const HANDOUT: &str = "pub fn a() -> f64 { todo!() }\n\
+        pub fn b() -> f64 { todo!() }\n\
+        impl T { pub fn c(&self) -> f64 { todo!() } }\n";
+
+    const ADAPTER: &str = r#"pub fn call(item: &str) -> f64 {
+        match item { "a" => a(), "b" => b(), "c" => T.c(), _ => 0.0 }
+    }"#;
+
+    fn isolation() -> Isolation {
+        let items: BTreeMap<String, Vec<String>> = [("a", "a"), ("b", "b"), ("c", "T::c")]
+            .iter()
+            .map(|(i, f)| (i.to_string(), vec![f.to_string()]))
+            .collect();
+        Isolation {
+            items,
+            functions: vec!["a".into(), "b".into(), "T::c".into()],
+            reference: Source::parse(REFERENCE).unwrap(),
+            handout: Source::parse(HANDOUT).unwrap(),
+            crates: vec![],
+            calls: Calls::new(&[], ADAPTER),
+        }
+    }
+
+    /// The variants a plan asks for, with `outcome(variant, item)` saying
+    /// whether the item passed on it; and which items' results count.
+    fn play(
+        iso: &Isolation,
+        student: &str,
+        failing: &[&str],
+        outcome: impl Fn(&Variant, &str) -> bool,
+    ) -> (Vec<Variant>, Vec<String>) {
+        let source = Source::parse(student).unwrap();
+        let failing: BTreeSet<String> = failing.iter().map(|s| s.to_string()).collect();
+        let reach = iso.calls.reach(student, &iso.items, &iso.functions);
+        let mut plan = Plan::new(iso, &source, &failing, &reach);
+        let mut variants = Vec::new();
+        let mut passed = Vec::new();
+        while let Some(v) = plan.next_variant() {
+            for item in v.items.clone() {
+                let ok = outcome(&v, &item);
+                plan.record(&v, &item, ok, &source);
+                if ok {
+                    passed.push((v.clone(), item));
+                }
+            }
+            variants.push(v);
+        }
+        let counted = passed
+            .into_iter()
+            .filter(|(v, item)| plan.may_count(v, item))
+            .map(|(_, item)| item)
+            .collect();
+        (variants, counted)
+    }
+
     #[test]
-    fn only_functions_unlike_the_reference_are_swapped_and_sets_are_shared() {
-        let iso = isolation(REFERENCE, &[("a", &["a"]), ("b", &["b"]), ("c", &["T::c"])]);
-        // `a` is wrong; `b` and `c` are the reference's exactly.
-        let student = Source::parse(&REFERENCE.replace("{ 1.0 }", "{ 2.0 }")).unwrap();
-        // a's own failure: swapping the others changes nothing.
-        assert_eq!(iso.plan(&student, &[(0, "a")]), vec![]);
-        // b and c fail because of a: one variant with the reference's a.
+    fn a_cascade_is_one_variant_and_counts() {
+        let iso = isolation();
+        // a is wrong; b and c call it and are right.
+        let student = REFERENCE
+            .replace("{ 1.0 }", "{ 2.0 }")
+            .replace("b() * 2.0", "2.0 * b()");
+        let (variants, counted) = play(&iso, &student, &["a", "b", "c"], |v, _| {
+            v.replaced.contains(&"a".to_string())
+        });
         assert_eq!(
-            iso.plan(&student, &[(0, "a"), (1, "b"), (2, "c")]),
-            vec![Planned {
+            variants,
+            vec![Variant {
                 replaced: vec!["a".into()],
-                tests: vec![1, 2]
+                items: vec!["b".into(), "c".into()],
+                phase: Phase::Round
             }]
         );
-        // `b` wrong too: c's variant swaps both, b's only a.
-        let student = Source::parse(
-            &REFERENCE
-                .replace("{ 1.0 }", "{ 2.0 }")
-                .replace("a() + 1.0", "a() - 1.0"),
-        )
-        .unwrap();
-        assert_eq!(
-            iso.plan(&student, &[(0, "a"), (1, "b"), (2, "c")]),
-            vec![
-                // a's own test: b is wrong too, so it is swapped (harmlessly).
-                Planned {
-                    replaced: vec!["b".into()],
-                    tests: vec![0]
-                },
-                Planned {
-                    replaced: vec!["a".into()],
-                    tests: vec![1]
-                },
-                Planned {
-                    replaced: vec!["a".into(), "b".into()],
-                    tests: vec![2]
-                }
-            ]
-        );
+        assert_eq!(counted, ["b", "c"]);
     }
 
     #[test]
-    fn a_function_missing_from_the_student_file_is_swapped_in() {
-        let iso = isolation(REFERENCE, &[("a", &["a"]), ("c", &["T::c"])]);
-        let student = Source::parse("impl T { pub fn c(&self) -> f64 { 0.0 } }\n").unwrap();
-        // The file does not build as written: every test fails.
-        assert_eq!(
-            iso.plan(&student, &[(0, "a"), (1, "c")]),
-            vec![
-                Planned {
-                    replaced: vec!["T::c".into()],
-                    tests: vec![0]
-                },
-                Planned {
-                    replaced: vec!["a".into()],
-                    tests: vec![1]
-                }
-            ]
-        );
+    fn a_chain_of_three_wrong_takes_two_rounds() {
+        let iso = isolation();
+        // a and b both wrong, c right: b fails on the first round (a
+        // swapped), so it is wrong on its own; c passes on the second.
+        let student = REFERENCE
+            .replace("{ 1.0 }", "{ 2.0 }")
+            .replace("a() + 1.0", "a() - 1.0")
+            .replace("b() * 2.0", "2.0 * b()");
+        let (variants, counted) = play(&iso, &student, &["a", "b", "c"], |v, item| {
+            let has = |f: &str| v.replaced.contains(&f.to_string());
+            match item {
+                "b" => false,
+                _ => has("a") && has("b"),
+            }
+        });
+        assert_eq!(variants.len(), 2, "{variants:?}");
+        assert_eq!(variants[0].replaced, ["a"]);
+        assert_eq!(variants[1].replaced, ["a", "b"]);
+        assert_eq!(variants[1].items, ["c"]);
+        assert_eq!(counted, ["c"]);
     }
 
     #[test]
-    fn no_variant_when_no_other_item_failed() {
-        let iso = isolation(REFERENCE, &[("a", &["a"]), ("b", &["b"]), ("c", &["T::c"])]);
-        // b written differently (and passing), c wrong on its own.
-        let student = Source::parse(
-            &REFERENCE
-                .replace("a() + 1.0", "1.0 + a()")
-                .replace("b() * 2.0", "b() * 3.0"),
-        )
-        .unwrap();
-        assert_eq!(iso.plan(&student, &[(2, "c")]), vec![]);
-        // Once b fails too, c is graded with the reference's b (and b with
-        // the reference's c, which it does not call: harmless).
-        assert_eq!(
-            iso.plan(&student, &[(1, "b"), (2, "c")]),
-            vec![
-                Planned {
-                    replaced: vec!["T::c".into()],
-                    tests: vec![1]
-                },
-                Planned {
-                    replaced: vec!["b".into()],
-                    tests: vec![2]
-                }
-            ]
+    fn a_circle_earns_nothing() {
+        let iso = isolation();
+        // a calls b and b calls a: each passes with the other swapped.
+        let student = "pub fn a() -> f64 { b() - 1.0 }\npub fn b() -> f64 { 1.0 + a() }\n\
+            impl T { pub fn c(&self) -> f64 { b() * 2.0 } }\n";
+        let (variants, counted) = play(&iso, student, &["a", "b", "c"], |_, _| true);
+        assert!(
+            variants.iter().all(|v| v.phase == Phase::Circle),
+            "{variants:?}"
         );
+        assert_eq!(variants.len(), 3, "{variants:?}");
+        assert!(counted.is_empty(), "{counted:?}");
+    }
+
+    #[test]
+    fn a_circle_variant_never_built_proves_nothing() {
+        let iso = isolation();
+        let student = "pub fn a() -> f64 { b() - 1.0 }\npub fn b() -> f64 { 1.0 + a() }\n\
+            impl T { pub fn c(&self) -> f64 { b() * 2.0 } }\n";
+        let source = Source::parse(student).unwrap();
+        let failing: BTreeSet<String> = ["a", "b", "c"].map(String::from).into();
+        let reach = iso.calls.reach(student, &iso.items, &iso.functions);
+        let mut plan = Plan::new(&iso, &source, &failing, &reach);
+        // Two variants are built (each passes), the third is only planned.
+        let built: Vec<Variant> = (0..2).map(|_| plan.next_variant().unwrap()).collect();
+        for v in &built {
+            for item in &v.items {
+                plan.record(v, item, true, &source);
+            }
+        }
+        let unbuilt = plan.next_variant().unwrap();
+        assert!(!unbuilt.items.is_empty());
+        for v in &built {
+            for item in &v.items {
+                assert!(!plan.may_count(v, item), "{item} on {v:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_stub_fails_on_its_own_and_needs_no_variant() {
+        let iso = isolation();
+        // The handout as it came: every function fails on its own.
+        let (variants, _) = play(&iso, HANDOUT, &["a", "b", "c"], |_, _| true);
+        assert!(variants.is_empty(), "{variants:?}");
+        // Only a left a stub: b and c are graded with the reference's a.
+        let student = REFERENCE
+            .replace("pub fn a() -> f64 { 1.0 }", "pub fn a() -> f64 { todo!() }")
+            .replace("b() * 2.0", "2.0 * b()");
+        let (variants, counted) = play(&iso, &student, &["a", "b", "c"], |_, _| true);
+        assert_eq!(variants.len(), 1);
+        assert_eq!(counted, ["b", "c"]);
+    }
+
+    #[test]
+    fn a_failure_nothing_else_explains_builds_nothing() {
+        let iso = isolation();
+        // c wrong on its own; b right but written differently.
+        let student = REFERENCE
+            .replace("a() + 1.0", "1.0 + a()")
+            .replace("b() * 2.0", "b() * 3.0");
+        let (variants, _) = play(&iso, &student, &["c"], |_, _| true);
+        assert!(variants.is_empty(), "{variants:?}");
     }
 
     #[test]
