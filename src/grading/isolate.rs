@@ -168,6 +168,44 @@ impl Isolation {
         }))
     }
 
+    /// The failed tests (by index) isolated credit may grade again, and
+    /// their items: those of the lab's `[items]`, but for runs that wait for
+    /// others (a training run uses every function as written by design: its
+    /// result is not a bug of one function).
+    fn failed(&self, tests: &[TestResult], rubric: &Rubric) -> (Vec<usize>, BTreeSet<String>) {
+        let failed: Vec<usize> = tests
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.score < t.max_score)
+            .filter(|(i, _)| !rubric.tests[*i].deferred())
+            .filter(|(i, _)| self.items.contains_key(&rubric.tests[*i].item))
+            .map(|(i, _)| i)
+            .collect();
+        let items = failed
+            .iter()
+            .map(|&i| rubric.tests[i].item.clone())
+            .collect();
+        (failed, items)
+    }
+
+    /// The items of `tests` (as written, of the student's file `source`)
+    /// that isolated credit will grade again: those a failing function they
+    /// depend on may explain. Their as-written failures are not the last word.
+    pub fn candidates(
+        &self,
+        source: &str,
+        tests: &[TestResult],
+        rubric: &Rubric,
+    ) -> BTreeSet<String> {
+        let (_, failing) = self.failed(tests, rubric);
+        let Ok(student) = Source::parse(source) else {
+            return BTreeSet::new();
+        };
+        let reach = self.calls.reach(source, &self.items, &self.functions);
+        let plan = Plan::new(self, &student, &failing, &reach);
+        plan.items_in(State::Undecided).into_iter().collect()
+    }
+
     /// The items whose functions include `function`.
     fn items_of(&self, function: &str) -> Vec<&str> {
         self.items
@@ -510,16 +548,7 @@ impl Grader {
         start: Instant,
         misfit: Option<&ApiMisfit>,
     ) -> Result<(Vec<TestResult>, bool)> {
-        let failed: Vec<usize> = tests
-            .iter()
-            .enumerate()
-            .filter(|(_, t)| t.score < t.max_score)
-            // A run that waits for others (training) uses every function as
-            // written by design: its result is not a bug of one function.
-            .filter(|(i, _)| !self.rubric.tests[*i].deferred())
-            .filter(|(i, _)| iso.items.contains_key(&self.rubric.tests[*i].item))
-            .map(|(i, _)| i)
-            .collect();
+        let (failed, failing) = iso.failed(&tests, &self.rubric);
         if failed.is_empty() {
             return Ok((tests, false));
         }
@@ -527,10 +556,6 @@ impl Grader {
         let Ok(student) = Source::parse(source) else {
             return Ok((tests, false));
         };
-        let failing: BTreeSet<String> = failed
-            .iter()
-            .map(|&i| self.rubric.tests[i].item.clone())
-            .collect();
         let reach = iso.calls.reach(source, &iso.items, &iso.functions);
         let mut plan = Plan::new(iso, &student, &failing, &reach);
         let as_written = tests.clone();
@@ -707,7 +732,11 @@ impl Grader {
                 }
                 plan.record(&variant, item, passed, &student);
             }
-            next = if misfit.is_some() { None } else { plan.next_variant() };
+            next = if misfit.is_some() {
+                None
+            } else {
+                plan.next_variant()
+            };
         }
         // The rule, once every result is in: a result counts only if every
         // function swapped for it fails on its own.

@@ -16,29 +16,33 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 impl Grader {
-    /// Replaces, in `runs`, each panic that names only the student's function
-    /// by the same run from a probe with line tables, built from `source` in
-    /// `dir` (a folder that does not exist yet). Anything that goes wrong on
-    /// the way keeps the runs as they were: they are already right, only
-    /// less precise.
+    /// For each run of `runs` whose item `wanted` accepts and whose panic
+    /// names only the student's function, the same run from a probe with
+    /// line tables, built from `source` in `dir` (a folder that does not
+    /// exist yet). Anything that goes wrong on the way returns fewer runs:
+    /// the ones given are already right, only less precise.
     pub(super) fn locate_panics(
         &self,
         source: &str,
-        runs: &mut BTreeMap<(String, String), Run>,
+        runs: &BTreeMap<(String, String), Run>,
+        wanted: &(dyn Fn(&str) -> bool + Sync),
         dir: &Path,
         start: Instant,
-    ) -> Result<()> {
+    ) -> Result<BTreeMap<(String, String), Run>> {
+        let mut located = BTreeMap::new();
         let unlocated: Vec<(String, String)> = runs
             .iter()
-            .filter(|(_, run)| {
-                run.result
-                    .as_ref()
-                    .is_err_and(|why| why.contains(CALLED_FROM_FUNCTION))
+            .filter(|((item, _), run)| {
+                wanted(item)
+                    && run
+                        .result
+                        .as_ref()
+                        .is_err_and(|why| why.contains(CALLED_FROM_FUNCTION))
             })
             .map(|(key, _)| key.clone())
             .collect();
         if unlocated.is_empty() {
-            return Ok(());
+            return Ok(located);
         }
         let began = Instant::now();
         std::fs::create_dir(dir)?;
@@ -55,7 +59,7 @@ impl Grader {
             &self.jail,
             options,
         ) else {
-            return Ok(());
+            return Ok(located);
         };
         let mut items: Vec<String> = unlocated.iter().map(|(item, _)| item.clone()).collect();
         items.dedup();
@@ -64,7 +68,7 @@ impl Grader {
             // Same code, same inputs: the same panic, now with its line.
             if let Some(run) = again.remove(key) {
                 if run.result.is_err() {
-                    runs.insert(key.clone(), run);
+                    located.insert(key.clone(), run);
                 }
             }
         }
@@ -75,6 +79,6 @@ impl Grader {
                 began.elapsed().as_secs_f64()
             );
         }
-        Ok(())
+        Ok(located)
     }
 }

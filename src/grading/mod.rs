@@ -412,34 +412,65 @@ impl Grader {
                 self.jobs
             );
         }
-        self.locate_panics(
-            &student.source,
-            &mut runs,
-            &work.path().join("lines"),
-            start,
-        )?;
         // Every child is gone before anything is reported.
         reaper::sweep(Duration::from_secs(1));
-        let tests = self
+        let mut tests = self
             .rubric
             .tests
             .iter()
             .map(|t| self.score_test(t, &runs))
             .collect::<Vec<_>>();
-        // Isolated credit: failed tests graded again (nothing runs when all pass).
         // Tests that wait for others (a training run) start now, if those
         // passed as written: the run uses every function as the student wrote it.
-        let mut tests = tests;
         self.run_deferred(&probe, work.path(), start, &mut tests, &mut runs)?;
-        let tests = match &self.isolation {
-            Some(iso) => {
-                let (tests, _) =
-                    self.isolate(iso, &student.source, tests, work.path(), start, None)?;
-                reaper::sweep(Duration::from_secs(1));
-                tests
-            }
-            None => tests,
+        // Isolated credit grades failed tests again (nothing runs when all
+        // pass). Meanwhile, on the other core, the probe is built again with
+        // line tables to name the student's line behind each panic inside a
+        // dependency, for the tests that will stand as written: a test graded
+        // again is explained by its variant, and a training run that waits
+        // is not run twice.
+        let again = match &self.isolation {
+            Some(iso) => iso.candidates(&student.source, &tests, &self.rubric),
+            None => Default::default(),
         };
+        let wanted = |item: &str| {
+            !again.contains(item)
+                && self
+                    .rubric
+                    .tests
+                    .iter()
+                    .any(|t| t.item == item && !t.deferred())
+        };
+        let (mut tests, located) = std::thread::scope(|s| -> Result<_> {
+            let locating = s.spawn(|| {
+                self.locate_panics(
+                    &student.source,
+                    &runs,
+                    &wanted,
+                    &work.path().join("lines"),
+                    start,
+                )
+            });
+            let tests = match &self.isolation {
+                Some(iso) => {
+                    self.isolate(iso, &student.source, tests, work.path(), start, None)?
+                        .0
+                }
+                None => tests,
+            };
+            let located = locating.join().expect("the line tables' thread")?;
+            Ok((tests, located))
+        })?;
+        if !located.is_empty() {
+            let items: Vec<String> = located.keys().map(|(item, _)| item.clone()).collect();
+            runs.extend(located);
+            for (spec, result) in self.rubric.tests.iter().zip(tests.iter_mut()) {
+                if items.contains(&spec.item) {
+                    *result = self.score_test(spec, &runs);
+                }
+            }
+        }
+        reaper::sweep(Duration::from_secs(1));
         let score = round_score(tests.iter().map(|t| t.score).sum());
         Ok(Results {
             score,
