@@ -381,7 +381,11 @@ fn batch(
             .require_all()
             .map_err(|why| anyhow::anyhow!(why))?;
     }
-    let mut students = grade::commands::batch::students(submissions)?;
+    let class = grade::commands::batch::class(submissions)?;
+    if let Some(warning) = &class.warning {
+        eprintln!("grade: {warning}");
+    }
+    let mut students = class.students;
     if let Some(shard) = shard {
         students = shard.take(students);
     }
@@ -391,6 +395,10 @@ fn batch(
     grade::report::gradebook::write_all(&rows, out, &grader.lab.spec.title)?;
     if let Some(note) = grader.jail.missing_note() {
         grade::report::gradebook::note_in_summary(out, &note)?;
+    }
+    // The grader's own words and numbers: nothing of the metadata's text.
+    if let Some(warning) = &class.warning {
+        grade::report::gradebook::note_in_summary(out, warning)?;
     }
     #[cfg(not(feature = "student"))]
     let similarity_failed = {

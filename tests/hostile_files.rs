@@ -2,8 +2,9 @@
 //! outputs written through links a student committed, special files (named
 //! pipes, devices, links to `/dev/zero`) in an upload, folder and submitter
 //! names that a spreadsheet would run, folder names that differ only in bytes
-//! that are not UTF-8, a YAML alias bomb in Gradescope's export metadata, and
-//! a 2 GiB sparse file for batch's hashing. Each asserts the grader finished
+//! that are not UTF-8, bidi and control characters in folder and submitter
+//! names, a YAML alias bomb in Gradescope's export metadata, and a 2 GiB
+//! sparse file for batch's hashing. Each asserts the grader finished
 //! within a bound with its own peak memory under a bound (`GRADE_REPORT_PEAK`),
 //! wrote a valid results.json itself, and graded the rest (and the
 //! neighbours) exactly.
@@ -508,12 +509,9 @@ fn folders_differing_only_in_bytes_that_are_not_utf8_stay_two_students() {
     assert_eq!(gradebook(&out), book);
 }
 
-#[test]
-fn a_yaml_alias_bomb_in_the_export_metadata_is_refused() {
-    let work = tempfile::tempdir().unwrap();
-    let export = work.path().join("export");
-    write_crate(&export.join("submission_1"), &solution_source("cs240"));
-    // About 1 KB that a tree-building loader expands to 9^9 strings.
+/// About 1 KB that a tree-building loader expands to 9^10 strings, naming
+/// `submission_1`'s submitters.
+fn alias_bomb() -> String {
     let mut bomb = String::from(
         "---\nl0: &l0 [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
     );
@@ -523,17 +521,169 @@ fn a_yaml_alias_bomb_in_the_export_metadata_is_refused() {
     }
     bomb.push_str("submission_1:\n  :submitters:\n  - :name: *l9\n");
     assert!(bomb.len() < 1200, "{}", bomb.len());
-    std::fs::write(export.join("submission_metadata.yml"), &bomb).unwrap();
+    bomb
+}
+
+/// The one line batch says when the metadata's aliases expand too far.
+const ALIAS_WARNING: &str = "grade: submission_metadata.yml: its YAML aliases expand to more \
+     than 2,000,000 nodes or 16 MiB (at line 8); every student is named by their folder instead";
+
+#[test]
+fn a_yaml_alias_bomb_in_the_export_metadata_grades_the_batch_with_folder_names() {
+    let work = tempfile::tempdir().unwrap();
+    let export = work.path().join("export");
+    write_crate(&export.join("submission_1"), &solution_source("cs240"));
+    write_crate(&export.join("submission_2"), &scores_85());
+    std::fs::write(export.join("submission_metadata.yml"), alias_bomb()).unwrap();
+    // Reading the class alone (`grade similar` compiles nothing): the bomb
+    // is cut off at the alias limit, quickly and in little memory.
+    let ran = run(grade_bin()
+        .args(["similar", "--lab", "cs240", "--submissions"])
+        .arg(&export)
+        .arg("--out")
+        .arg(work.path().join("similar")));
+    assert_eq!(ran.output.status.code(), Some(0), "{}", text(&ran.output));
+    assert!(
+        ran.elapsed < Duration::from_secs(10),
+        "took {:?}: {}",
+        ran.elapsed,
+        text(&ran.output)
+    );
+    assert!(ran.peak_kb < 32_000, "peak {} kB", ran.peak_kb);
+    assert_eq!(
+        ran.stderr().matches(ALIAS_WARNING).count(),
+        1,
+        "{}",
+        ran.stderr()
+    );
+    // The batch grades every submission, each named by its folder.
     let out = work.path().join("out");
     let ran = batch(&export, &out);
     ran.check_bounds();
-    assert!(ran.peak_kb < 100_000, "peak {} kB", ran.peak_kb);
-    assert_eq!(ran.output.status.code(), Some(2), "{}", text(&ran.output));
-    let stderr = ran.stderr();
+    assert!(ran.peak_kb < 64_000, "peak {} kB", ran.peak_kb);
+    assert_eq!(ran.output.status.code(), Some(0), "{}", text(&ran.output));
     assert!(
-        stderr.contains("submission_metadata.yml") && stderr.contains("alias"),
+        ran.stdout()
+            .contains("2 graded, 0 unchanged, 0 grader failures"),
+        "{}",
+        text(&ran.output)
+    );
+    let stderr = ran.stderr();
+    assert_eq!(
+        stderr
+            .lines()
+            .filter(|l| l.contains("alias"))
+            .collect::<Vec<_>>(),
+        [ALIAS_WARNING],
         "{stderr}"
     );
+    // The summary a TA reads says it too, in the grader's words.
+    let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    let said = ALIAS_WARNING.trim_start_matches("grade: ");
+    assert!(summary.contains(said), "{summary}");
+    let book = gradebook(&out);
+    assert_eq!(book.len(), 3, "{book:?}");
+    assert_eq!(
+        book[1][..4],
+        ["submission_1", "submission_1", "100", "graded"]
+    );
+    assert_eq!(
+        book[2][..4],
+        ["submission_2", "submission_2", "85", "graded"]
+    );
+    assert_eq!(student_results(&out, "submission_1", &ran)["score"], 100.0);
+    assert_eq!(student_results(&out, "submission_2", &ran)["score"], 85.0);
+}
+
+/// Characters that reorder or act on text: each must be gone from every
+/// class output (the ids carry them as `%XX`, the names as U+FFFD).
+const HOSTILE: [char; 9] = [
+    '\u{202e}', '\u{2066}', '\u{2069}', '\u{200f}', '\u{61c}', '\u{7}', '\u{1b}', '\u{9b}',
+    '\u{2028}',
+];
+
+#[test]
+fn bidi_and_control_characters_in_folder_and_submitter_names_never_reach_the_gradebook() {
+    let work = tempfile::tempdir().unwrap();
+    let export = work.path().join("export");
+    // (folder, submitter name as YAML writes it, source, id, name shown, score)
+    let class = [
+        (
+            "sub\u{202e}1",
+            "Ada \\u202EecalevoL",
+            solution_source("cs240"),
+            "sub%E2%80%AE1",
+            "Ada \u{fffd}ecalevoL",
+            "100",
+        ),
+        (
+            "sub\u{2066}2\u{2069}",
+            "\\u2066Bob\\u2069 \\u061CSmith",
+            scores_85(),
+            "sub%E2%81%A62%E2%81%A9",
+            "\u{fffd}Bob\u{fffd} \u{fffd}Smith",
+            "85",
+        ),
+        (
+            "sub\u{200f}3",
+            "Carol\\u200F\\u2028Jones",
+            solution_source("cs240"),
+            "sub%E2%80%8F3",
+            "Carol\u{fffd} Jones",
+            "100",
+        ),
+        (
+            "sub\u{7}4",
+            "Dan\\e[31mRed\\x9B2J\\a",
+            scores_85(),
+            "sub%074",
+            "Dan [31mRed 2J",
+            "85",
+        ),
+    ];
+    let mut yml = String::from("---\n");
+    for (folder, name, source, ..) in &class {
+        write_crate(&export.join(folder), source);
+        let key = folder
+            .replace('\u{202e}', "\\u202E")
+            .replace('\u{2066}', "\\u2066")
+            .replace('\u{2069}', "\\u2069")
+            .replace('\u{200f}', "\\u200F")
+            .replace('\u{7}', "\\a");
+        yml.push_str(&format!(
+            "\"{key}\":\n  :submitters:\n  - :name: \"{name}\"\n    :sid: '1'\n"
+        ));
+    }
+    std::fs::write(export.join("submission_metadata.yml"), &yml).unwrap();
+    let out = work.path().join("out");
+    let ran = batch(&export, &out);
+    ran.check_bounds();
+    assert_eq!(ran.output.status.code(), Some(0), "{}", text(&ran.output));
+    assert!(
+        ran.stdout()
+            .contains("4 graded, 0 unchanged, 0 grader failures"),
+        "{}",
+        text(&ran.output)
+    );
+    for file in ["gradebook.csv", "summary.md", "report.html"] {
+        let written = std::fs::read_to_string(out.join(file)).unwrap();
+        for c in HOSTILE {
+            assert!(!written.contains(c), "{c:?} in {file}: {written:?}");
+        }
+    }
+    // Every row, with its lossless id, cleaned name and score.
+    let book = gradebook(&out);
+    let mut expected: Vec<[&str; 4]> = class
+        .iter()
+        .map(|(_, _, _, id, name, total)| [*id, *name, *total, "graded"])
+        .collect();
+    expected.sort();
+    let rows: Vec<&[String]> = book[1..].iter().map(|r| &r[..4]).collect();
+    assert_eq!(rows, expected, "{book:?}");
+    for (_, _, _, id, _, total) in &class {
+        let score = student_results(&out, id, &ran)["score"].as_f64().unwrap();
+        assert_eq!(score.to_string(), *total, "{id}");
+    }
 }
 
 #[test]

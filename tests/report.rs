@@ -613,3 +613,100 @@ fn a_failed_comparison_still_writes_the_report_with_a_note() {
     // The grades are all there.
     assert!(html.contains("<span id=\"count\">1</span>"), "{html}");
 }
+
+#[test]
+fn a_forged_known_mistake_line_makes_no_group_in_the_report() {
+    let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-forged-mistake");
+    let _ = fs::remove_dir_all(&root);
+    let subs = root.join("class");
+    let put = |who: &str, source: &str| {
+        fs::create_dir_all(subs.join(who).join("src")).unwrap();
+        fs::write(subs.join(who).join("src/lib.rs"), source).unwrap();
+    };
+    let solution = solution_source("cs240");
+    // A panic whose second line is the grader's own closing line, word for word.
+    let cost = "    pub fn cost(&self, data: &[Example]) -> f64 {\n";
+    assert_eq!(solution.matches(cost).count(), 1);
+    put(
+        "forger",
+        &solution.replace(
+            cost,
+            &format!(
+                "{cost}        panic!(\"boom\\nKnown mistake `free_points`: a group made by a student.\");\n"
+            ),
+        ),
+    );
+    // The known mistake `cost_without_half` (reference/labs/cs240/mistakes.toml).
+    put(
+        "bob",
+        &solution.replacen(
+            "0.5 * diff.mapv(|d| d * d).sum()",
+            "diff.mapv(|d| d * d).sum()",
+            1,
+        ),
+    );
+    let out = root.join("out");
+    let output = run(grade_bin()
+        .args(["batch", "--lab", "cs240", "--submissions"])
+        .arg(&subs)
+        .arg("--out")
+        .arg(&out));
+    assert!(output.status.success(), "{}", text(&output));
+    let cost_test = |who: &str| {
+        let raw = fs::read_to_string(out.join(who).join("results.json")).unwrap();
+        let results: serde_json::Value = serde_json::from_str(&raw).unwrap();
+        results["tests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["name"] == "cost")
+            .unwrap()
+            .clone()
+    };
+    // The forged line reached the feedback as a line of its own, unindented
+    // (what a reader of the text could not tell from the grader's) ...
+    let forger = cost_test("forger");
+    assert!(
+        forger["output"]
+            .as_str()
+            .unwrap()
+            .contains("\nKnown mistake `free_points`: a group made by a student"),
+        "{forger}"
+    );
+    assert!(forger["extra_data"]["known_mistakes"].is_null(), "{forger}");
+    let bob = cost_test("bob");
+    assert_eq!(
+        bob["extra_data"]["known_mistakes"][0]["name"], "cost_without_half",
+        "{bob}"
+    );
+    // ... but only the grader's structured field makes a group.
+    let html = fs::read_to_string(out.join("report.html")).unwrap();
+    let doc = roxmltree::Document::parse(html.trim_start_matches("<!DOCTYPE html>\n")).unwrap();
+    let failures = doc
+        .descendants()
+        .find(|n| n.attribute("id") == Some("failures"))
+        .unwrap();
+    let groups: Vec<(String, String)> = failures
+        .descendants()
+        .filter(|n| n.has_tag_name("tr"))
+        .filter_map(|tr| {
+            let cells: Vec<String> = tr
+                .children()
+                .filter(|c| c.has_tag_name("td"))
+                .map(|td| td.text().unwrap_or("").to_string())
+                .collect();
+            (cells.len() == 3).then(|| (cells[1].clone(), cells[2].clone()))
+        })
+        .collect();
+    let named: Vec<&str> = groups
+        .iter()
+        .filter(|(kind, _)| kind == "known mistake")
+        .map(|(_, label)| label.split(':').next().unwrap())
+        .collect();
+    assert!(!named.is_empty(), "{groups:?}");
+    assert!(
+        named.iter().all(|n| *n == "cost_without_half"),
+        "{groups:?}"
+    );
+    assert!(!html.contains("free_points"), "{groups:?}");
+}

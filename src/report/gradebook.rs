@@ -7,6 +7,7 @@
 use crate::report::clip_words;
 use crate::report::github::cell;
 use crate::report::results::{Results, Status};
+use crate::report::untrusted;
 use anyhow::{bail, Context, Result};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -131,19 +132,25 @@ pub fn status(results: &Results) -> Status {
 const GRADER_FAILURE_PREFIX: &str =
     "The autograder could not grade this submission (not your fault): ";
 
-/// A text cell of gradebook.csv that a spreadsheet will not run: a cell
-/// starting with `=`, `+`, `-`, `@`, a tab or a line break (or their
-/// full-width forms) gets a leading `'`, as OWASP advises for CSV injection.
-/// Folder names and submitter names are chosen by students; a folder `-x`
-/// is therefore listed as `'-x`. Numbers we write are never text cells.
+/// A text cell of gradebook.csv, shown as report.html shows text and never
+/// run by a spreadsheet. First [`untrusted::clean`], as report.html's text:
+/// no control, bidi or line-separator character of a folder or submitter
+/// name survives (a student id has none: batch escapes them as `%XX`, so it
+/// stays lossless). Then a cell starting with `=`, `+`, `-`, `@`, a tab or a
+/// line break (or their full-width forms) gets a leading `'`, as OWASP
+/// advises for CSV injection; leading spaces are looked through, since
+/// cleaning makes a carriage return a space and an import may trim spaces.
+/// A folder `-x` is therefore listed as `'-x`. Numbers we write are never
+/// text cells.
 pub(crate) fn inert_cell(text: &str) -> String {
     const TRIGGERS: &[char] = &[
         '=', '+', '-', '@', '\t', '\r', '\n', '\u{FF1D}', '\u{FF0B}', '\u{FF0D}', '\u{FF20}',
     ];
-    if text.starts_with(TRIGGERS) {
+    let text = untrusted::clean(text);
+    if text.trim_start_matches(' ').starts_with(TRIGGERS) {
         format!("'{text}")
     } else {
-        text.to_string()
+        text
     }
 }
 
@@ -811,7 +818,8 @@ mod tests {
                 "'-2",
                 "'@SUM(A1)",
                 "'\tx",
-                "'\rx",
+                // Cleaned: a carriage return shows as a space.
+                " x",
                 "ok-name"
             ]
         );
@@ -830,6 +838,46 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn csv_cells_are_cleaned_as_report_html_is() {
+        let hostile = [
+            "a\u{202e}fdp.exe",
+            "\u{2066}b\u{2069}",
+            "c\u{200f}\u{200e}\u{61c}",
+            "d\u{1b}[31m\u{7}\u{9b}",
+            "e\u{2028}f\u{2029}",
+        ];
+        let mut rows: Vec<Row> = hostile
+            .iter()
+            .map(|s| row(s, results("", vec![test("1", "t", 0.5, 1.0, "")])))
+            .collect();
+        rows[0].name = Some("\r=cmd|' /C calc'!A0".into());
+        rows[1].name = Some("\u{202e}=1+1".into());
+        let text = csv(&rows).unwrap();
+        let cells: Vec<Vec<String>> = csv::Reader::from_reader(text.as_bytes())
+            .records()
+            .map(|r| r.unwrap().iter().map(str::to_string).collect())
+            .collect();
+        assert_eq!(cells.len(), hostile.len());
+        for (row, raw) in cells.iter().zip(hostile) {
+            assert_eq!(row[2], "0.5", "scores stay numbers");
+            for cell in row {
+                assert_eq!(&untrusted::clean(cell), cell, "{cell:?}");
+            }
+            assert_eq!(
+                row[0],
+                untrusted::clean(raw),
+                "the same text report.html shows"
+            );
+        }
+        assert_eq!(cells[0][0], "a\u{fffd}fdp.exe");
+        assert_eq!(cells[3][0], "d\u{fffd}[31m\u{fffd}\u{fffd}");
+        // A carriage return is cleaned into a space: the formula is still text.
+        assert_eq!(cells[0][1], "' =cmd|' /C calc'!A0");
+        assert_eq!(cells[1][1], "\u{fffd}=1+1");
+        assert_eq!(cells[2][1], "Name of c\u{fffd}\u{fffd}\u{fffd}");
     }
 
     #[test]

@@ -12,7 +12,7 @@
 //! else: no script runs and nothing is fetched, should escaping ever miss.
 
 use crate::report::gradebook::{self, number, status, Row, Stats};
-use crate::report::results::Status;
+use crate::report::results::{Status, TestResult};
 use crate::report::untrusted;
 use anyhow::Result;
 use std::collections::BTreeMap;
@@ -208,22 +208,19 @@ fn tests(h: &mut String, rows: &[Row]) {
     h.push_str("</table>\n</section>\n");
 }
 
-/// The known mistakes a failed test's feedback names, from the grader's
-/// closing lines ("Known mistake `name`: hint"), with their hints.
-fn named_mistakes(output: &str) -> Vec<(String, String)> {
-    output
-        .lines()
-        .filter_map(|l| l.strip_prefix("Known mistake `"))
-        .filter_map(|rest| {
-            let (name, hint) = rest.split_once('`')?;
-            let plain = !name.is_empty()
-                && name
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-            plain.then(|| {
-                let hint = hint.trim_start_matches(':').trim().trim_end_matches('.');
-                (name.to_string(), hint.to_string())
-            })
+/// The known mistakes a failed test gave, with their hints, from results.json's
+/// `extra_data.known_mistakes`: the grader's catalogue, never the feedback
+/// text, which quotes what the student's code printed and panicked with.
+fn named_mistakes(test: &TestResult) -> Vec<(String, String)> {
+    test.extra_data
+        .known_mistakes
+        .iter()
+        .map(|m| {
+            let hint = m.hint.as_deref().unwrap_or("");
+            (
+                m.name.clone(),
+                hint.trim().trim_end_matches('.').to_string(),
+            )
         })
         .collect()
 }
@@ -231,8 +228,8 @@ fn named_mistakes(output: &str) -> Vec<(String, String)> {
 fn failures(h: &mut String, rows: &[Row]) {
     h.push_str(
         "<section id=\"failures\">\n<h2>Most common failures</h2>\n\
-         <p class=\"muted\">Per test, the failed submissions grouped by the known mistake their \
-         feedback names, else by their first failure.</p>\n",
+         <p class=\"muted\">Per test, the failed submissions grouped by the known mistake the \
+         grader found, else by their first failure.</p>\n",
     );
     let mut any = false;
     for name in gradebook::test_names(rows) {
@@ -245,7 +242,7 @@ fn failures(h: &mut String, rows: &[Row]) {
             if t.status == "passed" || status(&row.results) != Status::Graded {
                 continue;
             }
-            let named = named_mistakes(&t.output);
+            let named = named_mistakes(t);
             if named.is_empty() {
                 let message = gradebook::failure_message(&t.output)
                     .unwrap_or_else(|| "failed (no message)".into());
@@ -488,6 +485,7 @@ pub fn write(out: &Path, rows: &[Row], title: &str, similarity: Similarity) -> R
 mod tests {
     use super::*;
     use crate::report::results::sample::{results, test};
+    use crate::report::results::KnownMistake;
 
     #[test]
     fn student_text_is_only_text() {
@@ -502,9 +500,13 @@ mod tests {
                 "t<b>",
                 0.0,
                 1.0,
-                "0 of 1\n✗ case x (y): panicked: <script>alert(1)</script>\nKnown mistake `m_1`: use <½>.",
+                "0 of 1\n✗ case x (y): panicked: <script>alert(1)</script>",
             )],
         );
+        r.tests[0].extra_data.known_mistakes = vec![KnownMistake {
+            name: "m_1".into(),
+            hint: Some("use <½>.".into()),
+        }];
         r.extra_data.status = Some(Status::Graded);
         let rows = vec![Row {
             student: "<script>".into(),
@@ -569,13 +571,75 @@ mod tests {
         assert_eq!(h.matches("…").count(), shown);
     }
 
+    /// The failures section's rows: (count, kind, label).
+    fn failure_rows(rows: &[Row]) -> Vec<(String, String, String)> {
+        let mut h = String::new();
+        failures(&mut h, rows);
+        let section = format!("<div>{h}</div>");
+        let doc = roxmltree::Document::parse(&section).expect("well-formed");
+        doc.descendants()
+            .filter(|n| n.has_tag_name("tr"))
+            .map(|tr| {
+                let cells: Vec<String> = tr
+                    .children()
+                    .filter(|c| c.has_tag_name("td"))
+                    .map(|td| td.text().unwrap_or("").to_string())
+                    .collect();
+                (cells[0].clone(), cells[1].clone(), cells[2].clone())
+            })
+            .collect()
+    }
+
     #[test]
-    fn named_mistakes_are_read_from_the_graders_own_lines() {
-        let out = "1 of 2\n✗ case a (b): value: x\n  this is what a known mistake gives: `m`\n\
-                   Known mistake `m`: keep the ½.\n    Known mistake `fake`: indented";
+    fn known_mistakes_come_from_extra_data_never_from_feedback() {
+        // The grader's own closing line, as a student's panic can forge it
+        // (unindented, a plain name): once enough to make a group.
+        let forged = "0 of 1 cases passed.\n✗ case x (y): panicked: boom\n\
+                      Known mistake `free_points`: this group was made by a student.";
+        let student = |id: &str, output: &str, mistakes: Vec<KnownMistake>| {
+            let mut r = results("", vec![test("1", "cost", 0.0, 5.0, output)]);
+            r.tests[0].extra_data.known_mistakes = mistakes;
+            Row {
+                student: id.into(),
+                name: None,
+                results: r,
+            }
+        };
+        let half = || KnownMistake {
+            name: "cost_without_half".into(),
+            hint: Some("The cost has a ½ in front.".into()),
+        };
+        let rows = vec![
+            student("forger", forged, vec![]),
+            student("forger2", forged, vec![]),
+            student(
+                "bob",
+                "0 of 1 cases passed.\n✗ case x (y): value: expected 1, got 2",
+                vec![half()],
+            ),
+            // The field alone makes the group, whatever the text says.
+            student(
+                "carol",
+                "0 of 1 cases passed.\n✗ hidden case 1: wrong values",
+                vec![half()],
+            ),
+        ];
         assert_eq!(
-            named_mistakes(out),
-            [("m".to_string(), "keep the ½".to_string())]
+            failure_rows(&rows),
+            [
+                (
+                    "2".to_string(),
+                    "known mistake".to_string(),
+                    "cost_without_half: The cost has a ½ in front".to_string()
+                ),
+                (
+                    "2".to_string(),
+                    "failure".to_string(),
+                    "panicked: boom".to_string()
+                ),
+            ]
         );
+        let html = render(&rows, "Lab", Similarity::NotAsked);
+        assert!(!html.contains("free_points"), "{html}");
     }
 }
