@@ -12,12 +12,16 @@
 //! run here, interleaved with `grade`, pair by pair; batch throughput and CPU with --jobs 1 and 2 over BENCH_N
 //! realistic submissions (the solution and the mutants of
 //! tests/mutants/cs240.toml) and with --jobs 2 over BENCH_N correct ones,
-//! what BENCH_N compiles alone take on this machine's cores, and the
-//! grader's own peak memory.
+//! what BENCH_N compiles alone take on this machine's cores, the grader's
+//! own peak memory, and what isolated credit costs in a class that looks
+//! like a real one (benches/class/cs240.toml: each file graded alone,
+//! BENCH_CLASS_REPS times, 3 by default).
 
 // The tests' copy of the lab data (`copy_of_root`), shared rather than written again.
 #[path = "../tests/common/mod.rs"]
 mod common;
+#[path = "class/realistic.rs"]
+mod realistic;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -424,6 +428,47 @@ fn main() {
             versus_peer(work.path(), &peer, &dir, &args, &cache, None, pairs),
         ));
     }
+    // A class that looks like a real one, each file alone: what isolated
+    // credit adds to a buggy file, against a correct one.
+    let handout = {
+        let dir = work.path().join("handout");
+        let out = Command::new(GRADE)
+            .args(["starter", "--lab", "cs240", "--out"])
+            .arg(&dir)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        std::fs::read_to_string(dir.join("src/lib.rs")).unwrap()
+    };
+    let reps: usize = std::env::var("BENCH_CLASS_REPS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3);
+    let files = realistic::write(root(), work.path(), &solution(work.path()), &handout);
+    eprintln!("class: {} files, each graded alone {reps} times ...", files.len());
+    let mut realistic_rows = Vec::new();
+    for f in &files {
+        let results = f.dir.join("results.json");
+        let args = [
+            "--lab",
+            "cs240",
+            "--submission",
+            f.dir.to_str().unwrap(),
+            "--out",
+            results.to_str().unwrap(),
+        ];
+        let runs: Vec<Run> = (0..reps).map(|_| grade(&args, &cache, data)).collect();
+        let score = std::fs::read_to_string(&results).unwrap();
+        let score: serde_json::Value = serde_json::from_str(&score).unwrap();
+        realistic_rows.push((
+            f.kind.clone(),
+            f.name.clone(),
+            median(runs.iter().map(|r| r.wall).collect()),
+            realistic::variants(&runs[0].stderr),
+            score["score"].as_f64().unwrap(),
+        ));
+    }
+
     // The shipped rubric: tests 1-7.2, then test 8's training run on the
     // digits (the leaderboard), which starts once they pass.
     eprintln!("warm: 9 gradings of the solution with the leaderboard's training run ...");
@@ -567,4 +612,41 @@ fn main() {
             "| warm single submission, `{lab}` solution (compile {compile:.3} s, runs {probes:.3} s) | {wall:.2} s | ≤ 1.0 s |"
         );
     }
+    // Isolated credit in a realistic class.
+    let of = |kind: &str| -> Vec<f64> {
+        realistic_rows
+            .iter()
+            .filter(|r| r.0 == kind)
+            .map(|r| r.2)
+            .collect()
+    };
+    let (correct, handouts, buggy) = (of("correct"), of("handout"), of("buggy"));
+    let max = |xs: &[f64]| xs.iter().copied().fold(0.0, f64::max);
+    println!(
+        "\n### Isolated credit in a class that looks like a real one \
+         (benches/class/cs240.toml, each file alone, median of {reps})\n"
+    );
+    println!("| file | kind | score | variants built | wall |");
+    println!("| --- | --- | --- | --- | --- |");
+    for (kind, name, wall, variants, score) in &realistic_rows {
+        println!("| {name} | {kind} | {score} | {variants} | {wall:.2} s |");
+    }
+    println!(
+        "\n| kind | files | median | max |\n| --- | --- | --- | --- |\n\
+         | correct | {} | {:.2} s | {:.2} s |\n| unchanged handout | {} | {:.2} s | {:.2} s |\n\
+         | buggy (partial, wrong, loops) | {} | {:.2} s | {:.2} s |",
+        correct.len(),
+        median(correct.clone()),
+        max(&correct),
+        handouts.len(),
+        median(handouts.clone()),
+        max(&handouts),
+        buggy.len(),
+        median(buggy.clone()),
+        max(&buggy),
+    );
+    println!(
+        "\n**median buggy / median correct: {:.2}×** (target ≤ 1.5×)",
+        median(buggy) / median(correct)
+    );
 }
