@@ -16,16 +16,31 @@ biases), the history holding J before every step).
 
 For each case of fixtures/lab3/ it
 - re-draws the analytic cases' inputs with numpy's RandomState from the
-  case's seed, in the order the fixture's origin names, and compares them
-  with the fixture bit for bit;
+  case's seed, in the order the fixture's origin names (the gradient check's
+  fixed pair last: u = randn(n), v = u * (1 + 1e-6 * randn(n)), n the
+  network's parameter count), and compares them with the fixture bit for
+  bit;
 - reads reference/data/digits/digits.csv (checking its SHA-256), divides by
-  16, transposes, and compares the training cases' slices bit for bit;
+  16, transposes, and compares the training cases' slices (train_x, train_y,
+  test_x) bit for bit, and their grader-only `truth` too (the test labels
+  for the three predictions, test_x for the reconstruction), checking that
+  the test labels are not among the inputs;
 - runs every graded item as the grader's adapter does and compares with the
-  fixture's expected outputs: predictions exactly, the gradient check's diff
-  against the rubric's threshold (1e-7, it is rounding noise), accuracies
-  within the rubric's margin (0.02), other numbers within the rubric's
-  tolerances (1e-7 relative; 1e-6 for training), printing the largest
-  relative difference per item.
+  fixture's expected outputs: predictions (classes, argmax of a3 or of
+  W x + b) exactly, counting those that differ; the gradient check's
+  `numerical` (whose expected value is the true, analytic gradient: numpy's
+  analytic one within 1e-7 relative, numpy's centred differences within the
+  rubric's rtol 1e-6, atol 1e-8); its `diff` (gradient_diff of the fixed
+  pair) and `diff_planted` (gradient_diff of numpy's centred differences and
+  the same with the b1 and b2 entries multiplied by the batch size m) within
+  the rubric's rtol 1e-3; the reconstruction sigma(W2 sigma(W1 x + b1) + b2)
+  and other numbers within the rubric's tolerances (1e-7 relative; 1e-6 for
+  training), printing the largest relative difference per item;
+- computes what the grader measures against the truth, from numpy's run and
+  from the fixture's answers: the classifier's and both softmax held-out
+  accuracies, and the reconstruction's mean squared error per pixel (the
+  rubric: numpy's accuracy at least the fixture's less 0.02, numpy's error
+  within 0.1 % of the fixture's).
 
 Optional (the Rust tests never need Python). Run from anywhere:
     python3 scripts/derive_lab3.py
@@ -115,6 +130,19 @@ def numerical_gradient(f, theta, eps):
         t[i] = theta[i] - eps
         g[i] = (plus - f(t)) / (2 * eps)
     return g
+
+
+def gradient_diff(num, ana):
+    return np.linalg.norm(num - ana) / np.linalg.norm(num + ana)
+
+
+def biases_summed(g, i, h, o, m):
+    """The gradient check's planted mistake: the flat gradient `g` with its
+    b1 and b2 entries multiplied by the batch size (summed, not averaged)."""
+    p = {k: v.copy() for k, v in unflatten(g, i, h, o).items()}
+    p["b1"] *= m
+    p["b2"] *= m
+    return flatten(p)
 
 
 def softmax(z):
@@ -209,6 +237,10 @@ def analytic_inputs(s):
     z = rng.randn(k, m) * 3.0
     z[:, 0::2] += LARGE_SCORE
     z[:, 1::2] -= LARGE_SCORE
+    n = h * i + h + o * h + o
+    u = rng.randn(n)
+    noise = rng.randn(n)
+    v = u * (1 + 1e-6 * noise)
     return {
         "network": {"w1": to_wire(w1), "b1": [float(v) for v in b1], "w2": to_wire(w2),
                     "b2": [float(v) for v in b2], "x": to_wire(x), "y": to_wire(y)},
@@ -216,14 +248,19 @@ def analytic_inputs(s):
                         "b2": [float(v) for v in ab2], "x": to_wire(ax)},
         "softmax": {"w": to_wire(sw), "b": [float(v) for v in sb], "x": to_wire(sx),
                     "labels": [int(v) for v in sy], "z": to_wire(z)},
+        "gradient_check": {"u": [float(e) for e in u], "v": [float(e) for e in v]},
     }
 
 
 def training_inputs(s, dx, dy):
     tr = slice(*s["train_rows"])
     te = slice(1347 + s["test_rows"][0], 1347 + s["test_rows"][1])
-    return {"train_x": to_wire(dx[tr].T.copy()), "train_y": [int(v) for v in dy[tr]],
-            "test_x": to_wire(dx[te].T.copy()), "test_y": [int(v) for v in dy[te]]}
+    tx, ty = to_wire(dx[te].T.copy()), [int(v) for v in dy[te]]
+    data = {"train_x": to_wire(dx[tr].T.copy()), "train_y": [int(v) for v in dy[tr]], "test_x": tx}
+    truth = {"train_classifier": {"test_predictions": ty},
+             "train_autoencoder": {"test_reconstruction": tx},
+             "softmax_features": {"raw_predictions": ty, "features_predictions": ty}}
+    return data, truth
 
 
 def params(spec):
@@ -242,7 +279,9 @@ def run_analytic(inp):
     j, d3, d2, g = backprop(p, x, y)
     i, h, o = p["w1"].shape[1], p["w1"].shape[0], p["w2"].shape[0]
     num = numerical_gradient(lambda t: cost(unflatten(t, i, h, o), x, y), flatten(p), EPSILON)
-    diff = np.linalg.norm(num - g) / np.linalg.norm(num + g)
+    pair = inp["gradient_check"]
+    diff = gradient_diff(np.array(pair["u"], dtype=float), np.array(pair["v"], dtype=float))
+    diff_planted = gradient_diff(num, biases_summed(num, i, h, o, x.shape[1]))
     a = inp["autoencoder"]
     ap, ax = params(a), matrix(a["x"])
     aj, _, _, ag = backprop(ap, ax, ax)
@@ -254,17 +293,30 @@ def run_analytic(inp):
         "cost": {"cost": cost(p, x, y)},
         "backprop": {"cost": j, "delta3": d3, "delta2": d2, "grad": g},
         # numerical: the expected value is the true (analytic) gradient; numpy's
-        # own centred differences must be within the rubric's tolerance of it.
-        "gradient_check": {"numerical": num, "diff": diff},
+        # own centred differences must be within the rubric's tolerance of it
+        # (and numpy's analytic gradient within the default one: main).
+        "gradient_check": {"numerical": num, "diff": diff, "diff_planted": diff_planted},
         "autoencoder": {"cost": aj, "grad": ag, "features": sigmoid(ap["w1"] @ ax + ap["b1"][:, None])},
         "softmax": {"probabilities": softmax(matrix(s["z"])), "cost": sj, "grad": sg,
                     "predictions": np.argmax(sw @ sx + sb[:, None], axis=0)},
     }
 
 
+def reconstruct(p, x):
+    """The adapter's own forward pass of the trained autoencoder, with its
+    sigmoid 1 / (1 + e^-z) (the same numbers as `forward`'s a3, to rounding)."""
+    sig = lambda z: 1.0 / (1.0 + np.exp(-z))
+    with np.errstate(over="ignore"):
+        return sig(p["w2"] @ sig(p["w1"] @ x + p["b1"][:, None]) + p["b2"][:, None])
+
+
+def mean_squared_error(answer, truth):
+    return float(np.mean((np.asarray(answer, dtype=float) - np.asarray(truth, dtype=float)) ** 2))
+
+
 def run_training(inp):
     d = inp["data"]
-    x, lab, tx, tl = matrix(d["train_x"]), np.array(d["train_y"]), matrix(d["test_x"]), np.array(d["test_y"])
+    x, lab, tx = matrix(d["train_x"]), np.array(d["train_y"]), matrix(d["test_x"])
     c = inp["train_classifier"]
     net, hist = train_network(x, one_hot(lab, CLASSES), x.shape[0], c["hidden"], CLASSES, c["seed"],
                               c["iterations"], c["learning_rate"])
@@ -279,21 +331,74 @@ def run_training(inp):
     feats = lambda v: sigmoid(enc["w1"] @ v + enc["b1"][:, None])
     fw, fb, fhist = train_softmax(feats(x), lab, s["softmax_iterations"], s["softmax_learning_rate"])
     return {
-        "train_classifier": {"loss_history": hist, "train_accuracy": accuracy(pred(net, x), lab),
-                             "test_accuracy": accuracy(pred(net, tx), tl)},
-        "train_autoencoder": {"loss_history": ahist, "test_reconstruction_error": cost(ae, tx, tx)},
+        "train_classifier": {"loss_history": hist, "test_predictions": pred(net, tx)},
+        "train_autoencoder": {"loss_history": ahist, "test_reconstruction": reconstruct(ae, tx)},
         "softmax_features": {
             "raw_loss_history": rhist, "features_loss_history": fhist,
-            "raw_accuracy": accuracy(np.argmax(rw @ tx + rb[:, None], axis=0), tl),
-            "features_accuracy": accuracy(np.argmax(fw @ feats(tx) + fb[:, None], axis=0), tl),
+            "raw_predictions": np.argmax(rw @ tx + rb[:, None], axis=0),
+            "features_predictions": np.argmax(fw @ feats(tx) + fb[:, None], axis=0),
         },
     }
 
 
-EXACT = {"predictions"}
-ACCURACY = {"train_accuracy", "test_accuracy", "raw_accuracy", "features_accuracy"}
+EXACT = {"predictions", "test_predictions", "raw_predictions", "features_predictions"}
+DIFFS = {"diff", "diff_planted"}  # gradient_diff's values: the rubric's rtol 1e-3
+DIFF_RTOL = 1e-3
 RTOL = {"gradient_check": 1e-6, "train_classifier": 1e-6, "train_autoencoder": 1e-6,
         "softmax_features": 1e-6}  # the rubric's; the analytic items: the default 1e-7
+ANALYTIC_RTOL = 1e-7  # numpy's analytic gradient against the `numerical` expected value
+ACCURACY_MARGIN = 0.02  # the rubric's: at least the reference's accuracy less 0.02
+MSE_RTOL = 1e-3  # the rubric's: within 0.1 % of the reference's reconstruction error
+MEASURED = [("train_classifier", "test_predictions", "classifier"),
+            ("softmax_features", "raw_predictions", "softmax on pixels"),
+            ("softmax_features", "features_predictions", "softmax on features")]
+
+
+def training_specs(s):
+    return {"train_classifier": dict(hidden=s["hidden"], seed=s["seed"], iterations=s["iterations"],
+                                     learning_rate=s["learning_rate"]),
+            "train_autoencoder": dict(hidden=s["autoencoder_hidden"], seed=s["seed"],
+                                      iterations=s["iterations"],
+                                      learning_rate=s["autoencoder_learning_rate"]),
+            "softmax_features": dict(hidden=s["autoencoder_hidden"], seed=s["seed"],
+                                     autoencoder_iterations=s["iterations"],
+                                     autoencoder_learning_rate=s["autoencoder_learning_rate"],
+                                     softmax_iterations=s["softmax_iterations"],
+                                     softmax_learning_rate=s["softmax_learning_rate"])}
+
+
+def input_differences(case, fixture, dx, dy):
+    """What of the fixture's inputs (and truth) differs from numpy's draws or
+    the digits, by name; empty when everything is identical."""
+    inputs = fixture["inputs"]
+    if case in TRAINING:
+        data, truth = training_inputs(TRAINING[case], dx, dy)
+        drawn = dict(training_specs(TRAINING[case]), data=data)
+        bad = ["inputs.data.%s" % k for k in sorted(set(data) | set(inputs.get("data", {})))
+               if data.get(k) != inputs.get("data", {}).get(k)]
+        bad += ["truth.%s.%s" % (item, name) for item in sorted(set(truth) | set(fixture.get("truth", {})))
+                for name in sorted(set(truth.get(item, {})) | set(fixture.get("truth", {}).get(item, {})))
+                if truth.get(item, {}).get(name) != fixture.get("truth", {}).get(item, {}).get(name)]
+    else:
+        drawn = analytic_inputs(ANALYTIC[case])
+        bad = ["truth (an analytic case has none)"] if fixture.get("truth") is not None else []
+    bad += ["inputs.%s" % k for k in sorted(set(drawn) | set(inputs))
+            if k != "data" and drawn.get(k) != inputs.get(k)]
+    return bad
+
+
+def compare(item, name, want, mine):
+    """(agrees, largest relative difference, differing entries or None)."""
+    w, m = vec(want), np.asarray(mine, dtype=float).ravel()
+    if w.shape != m.shape:
+        return False, float("inf"), None
+    if name in EXACT:
+        differ = int(np.sum(w != m))
+        return differ == 0, 0.0, differ
+    rel = float(np.max(np.abs(w - m) / np.maximum(np.abs(w), 1e-300)))
+    if name in DIFFS:
+        return rel <= DIFF_RTOL, rel, None
+    return bool(np.all(np.abs(w - m) <= 1e-8 + RTOL.get(item, 1e-7) * np.abs(w))), rel, None
 
 
 def main():
@@ -304,64 +409,78 @@ def main():
     table = np.loadtxt(DIGITS, delimiter=",", dtype=np.int64)
     dx, dy = table[:, :64] / 16.0, table[:, 64]
     failures = 0
-    cases = [(c, analytic_inputs(s), run_analytic) for c, s in ANALYTIC.items()]
-    cases += [(c, None, run_training) for c in TRAINING]
-    for case, drawn, run in cases:
+    for case in list(ANALYTIC) + list(TRAINING):
         fixture = json.loads((FIXTURES / (case + ".json")).read_text())
-        inputs = fixture["inputs"]
-        if drawn is None:
-            drawn = training_inputs(TRAINING[case], dx, dy)
-            ok = drawn == inputs["data"]
-            for item in ("train_classifier", "train_autoencoder", "softmax_features"):
-                s = TRAINING[case]
-                want = {"train_classifier": dict(hidden=s["hidden"], seed=s["seed"], iterations=s["iterations"],
-                                                 learning_rate=s["learning_rate"]),
-                        "train_autoencoder": dict(hidden=s["autoencoder_hidden"], seed=s["seed"],
-                                                  iterations=s["iterations"],
-                                                  learning_rate=s["autoencoder_learning_rate"]),
-                        "softmax_features": dict(hidden=s["autoencoder_hidden"], seed=s["seed"],
-                                                 autoencoder_iterations=s["iterations"],
-                                                 autoencoder_learning_rate=s["autoencoder_learning_rate"],
-                                                 softmax_iterations=s["softmax_iterations"],
-                                                 softmax_learning_rate=s["softmax_learning_rate"])}[item]
-                ok = ok and inputs[item] == want
-        else:
-            ok = drawn == inputs
-        if not ok:
-            print("%s: inputs differ from numpy's draws or the digits" % case)
+        bad = input_differences(case, fixture, dx, dy)
+        if bad:
+            print("%s: differ from numpy's draws or the digits: %s" % (case, ", ".join(bad)))
             failures += 1
             continue
-        got = run(inputs)
+        inputs, expected = fixture["inputs"], fixture["expected"]
+        got = (run_training if case in TRAINING else run_analytic)(inputs)
+        names = lambda d: {(item, name) for item, outs in d.items() for name in outs}
+        if names(expected) != names(got):
+            print("%s: outputs %s in the fixture, %s in numpy's run" % (
+                case, sorted(names(expected) - names(got)), sorted(names(got) - names(expected))))
+            failures += 1
         worst = {}
-        for item, outputs in fixture["expected"].items():
-            rtol = RTOL.get(item, 1e-7)
+        for item, outputs in expected.items():
             for name, want in outputs.items():
-                w, m = vec(want), np.asarray(got[item][name], dtype=float).ravel()
-                if w.shape != m.shape:
-                    print("%s %s %s: shape %s, numpy %s" % (case, item, name, w.shape, m.shape))
-                    failures += 1
+                if name not in got.get(item, {}):
                     continue
-                if name in EXACT:
-                    ok, diff = np.array_equal(w, m), 0.0
-                elif name in ACCURACY:
-                    ok, diff = abs(w[0] - m[0]) <= 0.02, abs(w[0] - m[0])
-                elif item == "gradient_check" and name == "diff":
-                    ok, diff = m[0] <= 1e-7 and w[0] <= 1e-7, 0.0
-                else:
-                    diff = float(np.max(np.abs(w - m) / np.maximum(np.abs(w), 1e-300)))
-                    ok = bool(np.all(np.abs(w - m) <= 1e-8 + rtol * np.abs(w)))
+                ok, diff, differ = compare(item, name, want, got[item][name])
                 worst[item] = max(worst.get(item, 0.0), diff)
                 if not ok:
-                    print("%s %s %s: numpy %s, fixture %s" % (case, item, name, m[:6], w[:6]))
+                    m = np.asarray(got[item][name], dtype=float).ravel()
+                    print("%s %s %s: numpy %s, fixture %s%s" % (
+                        case, item, name, m[:6], vec(want)[:6],
+                        "" if differ is None else " (%d of %d differ)" % (differ, m.size)))
                     failures += 1
-        print("%s: inputs identical to numpy's draws and the digits; largest relative "
-              "differences: %s" % (case, ", ".join("%s %.1e" % kv for kv in worst.items())))
-        if "train_classifier" in got:
+        print("%s: inputs%s identical to numpy's draws and the digits; largest relative "
+              "differences: %s" % (case, " and truth" if case in TRAINING else "",
+                                   ", ".join("%s %.1e" % kv for kv in worst.items())))
+        if case in TRAINING:
+            truth = fixture["truth"]
             g = got["train_classifier"]
-            print("    classifier losses %r ... %r, test accuracy %r" % (
-                float(g["loss_history"][0]), float(g["loss_history"][-1]), g["test_accuracy"]))
+            print("    classifier losses %r ... %r" % (float(g["loss_history"][0]), float(g["loss_history"][-1])))
+            for item, name, what in MEASURED:
+                labels = np.array(truth[item][name])
+                mine, theirs = np.asarray(got[item][name]), np.array(expected[item][name])
+                a, b = accuracy(mine, labels), accuracy(theirs, labels)
+                print("    %s held-out accuracy: numpy %.2f (%d of %d right), fixture %.2f (%d of %d); "
+                      "%d of %d predictions differ" % (
+                          what, a, int(np.sum(mine == labels)), labels.size, b,
+                          int(np.sum(theirs == labels)), labels.size, int(np.sum(mine != theirs)), labels.size))
+                if a < b - ACCURACY_MARGIN:
+                    print("%s %s %s: numpy's accuracy %.2f below the fixture's %.2f less %.2f" % (
+                        case, item, name, a, b, ACCURACY_MARGIN))
+                    failures += 1
+            originals = matrix(truth["train_autoencoder"]["test_reconstruction"])
+            mine = mean_squared_error(got["train_autoencoder"]["test_reconstruction"], originals)
+            theirs = mean_squared_error(matrix(expected["train_autoencoder"]["test_reconstruction"]), originals)
+            rel = abs(mine - theirs) / theirs
+            print("    reconstruction mean squared error per pixel: numpy %r, fixture %r "
+                  "(relative difference %.1e); pixel variance %.4f" % (mine, theirs, rel, float(np.var(originals))))
+            if rel > MSE_RTOL:
+                print("%s train_autoencoder: reconstruction error numpy %r, fixture %r" % (case, mine, theirs))
+                failures += 1
         else:
-            print("    cost %r, diff %.2e" % (float(got["cost"]["cost"]), got["gradient_check"]["diff"]))
+            gc, want = got["gradient_check"], expected["gradient_check"]
+            # The `numerical` expected value is the reference's analytic
+            # gradient: the same as its backprop grad, and numpy's within 1e-7.
+            ok, ana, _ = compare("backprop", "grad", want["numerical"], got["backprop"]["grad"])
+            same = want["numerical"] == expected["backprop"]["grad"]
+            if not (ok and same and ana <= ANALYTIC_RTOL):
+                print("%s gradient_check numerical: numpy's analytic gradient %.1e relative from it; "
+                      "identical to the fixture's backprop grad: %s" % (case, ana, same))
+                failures += 1
+            num_rel = compare("gradient_check", "numerical", want["numerical"], gc["numerical"])[1]
+            print("    cost %r; numerical: the fixture's backprop grad, numpy's analytic gradient %.1e "
+                  "and numpy's centred differences %.1e relative from it" % (
+                      float(got["cost"]["cost"]), ana, num_rel))
+            for name, what in (("diff", "the fixed pair"), ("diff_planted", "the planted mistake")):
+                print("    %s (%s): numpy %.10e, fixture %.10e, relative difference %.1e" % (
+                    name, what, gc[name], want[name], abs(gc[name] - want[name]) / abs(want[name])))
     if failures:
         sys.exit("%d disagreement(s)" % failures)
     print("every fixture of the lab3 lab agrees with numpy %s" % np.__version__)
