@@ -341,3 +341,80 @@ fn a_bug_of_one_item_alone_builds_no_variant() {
     assert!(!out.contains("Isolated credit"), "{out}");
     assert!(!graded.results.to_string().contains("Isolated credit"));
 }
+
+/// `solution` with each `(from, to)` applied (each `from` once).
+fn changed(lab: &str, changes: &[(&str, &str)]) -> String {
+    let mut source = solution_source(lab);
+    for (from, to) in changes {
+        assert_eq!(source.matches(from).count(), 1, "{from}");
+        source = source.replace(from, to);
+    }
+    source
+}
+
+/// Two independent bugs in two modules whose methods share their names
+/// (`forward`, `backward`): each item depends only on its own type's methods
+/// (its adapter arm calls them on a binding whose type the code names), so
+/// both bugs are failures of their own, and train_network is graded with
+/// both swapped on one variant and passes: the lab's 73.5 - Sigmoid 5 -
+/// ReLU 5 = 63.5.
+#[test]
+fn two_modules_with_the_same_method_names_are_told_apart() {
+    let source = changed(
+        "modular",
+        &[
+            (
+                "grad_output * &out.mapv(|s| s * (1.0 - s))",
+                "grad_output * &out.mapv(|s| s * (1.0 + s))",
+            ),
+            ("            if v <= 0.0 {", "            if v < 0.0 {"),
+        ],
+    );
+    let graded = grade_source("modular", &source);
+    assert_eq!(graded.failed(), ["Sigmoid", "ReLU"], "{}", graded.results);
+    assert_eq!(graded.score(), 63.5, "{}", graded.results);
+    // Sigmoid's own failure was never graded with ReLU's methods swapped.
+    let own = graded.test("Sigmoid")["output"].as_str().unwrap();
+    assert!(!own.contains("reference's"), "{own}");
+}
+
+/// A changed signature (`backprop` with one more parameter, its caller
+/// `autoencoder_cost` changed with it): the functions whose own code calls it
+/// in the changed form are swapped with it, not those whose recipe does
+/// (`gradient_descent` is generic; the provided network.rs calls backprop).
+/// Lost: backprop 10 + 12, and the autoencoder item (autoencoder_cost) 8 + 4
+/// = 66.
+#[test]
+fn a_changed_signature_swaps_only_what_calls_it_in_the_changed_form() {
+    let source = changed(
+        "lab3",
+        &[
+            (
+                "pub fn backprop(params: &Params, x: &Array2<f64>, y: &Array2<f64>) -> Backprop {",
+                "pub fn backprop(params: &Params, x: &Array2<f64>, y: &Array2<f64>, _verbose: bool) -> Backprop {",
+            ),
+            ("    let b = backprop(params, x, x);", "    let b = backprop(params, x, x, false);"),
+            (
+                "        theta -= &(grad * learning_rate);",
+                "        theta = theta - grad * learning_rate;",
+            ),
+        ],
+    );
+    let graded = grade_source("lab3", &source);
+    assert_eq!(
+        graded.failed(),
+        [
+            "backprop: its cost and the error terms δ3, δ2",
+            "gradient (W1, b1, W2, b2 averaged over the batch, flat)",
+            "autoencoder cost and gradient (y = x)",
+            "autoencoder features σ(W1 x + b1)"
+        ],
+        "{}",
+        graded.results
+    );
+    assert_eq!(graded.score(), 66.0, "{}", graded.results);
+    let training = graded.test("classifier training: loss history")["output"]
+        .as_str()
+        .unwrap();
+    assert!(!training.contains("changed form"), "{training}");
+}

@@ -530,7 +530,6 @@ fn names(functions: &[String], all: &[String]) -> String {
 struct Graded {
     result: TestResult,
     variant: Variant,
-    counts: bool,
 }
 
 impl Grader {
@@ -560,13 +559,15 @@ impl Grader {
         let mut plan = Plan::new(iso, &student, &failing, &reach);
         let as_written = tests.clone();
         let began = Instant::now();
-        let mut graded: BTreeMap<usize, Graded> = BTreeMap::new();
+        // Every grading of each test on a variant: the rule picks among them
+        // once every result is in.
+        let mut graded: BTreeMap<usize, Vec<Graded>> = BTreeMap::new();
         let mut notes: BTreeMap<usize, String> = BTreeMap::new();
         let mut compiled = false;
         let mut builds = 0;
         let budget = Duration::from_secs_f64(self.rubric.limits.submission_seconds);
         let mut next = match misfit {
-            Some(m) => misfit_variant(iso, &student, m, &failing, &reach),
+            Some(m) => misfit_variant(iso, &student, m, &failing),
             None => plan.next_variant(),
         };
         if let Some(v) = next.as_ref().filter(|v| v.phase == Phase::Misfit) {
@@ -707,30 +708,25 @@ impl Grader {
                 runs = self.run_all(probe, &dir, start, Which::Items(&variant.items))?;
             }
             for item in &variant.items {
-                let mut passed = probe.is_some();
+                let mut passed = true;
                 for &i in waiting
                     .iter()
                     .filter(|&&i| self.rubric.tests[i].item == *item)
                 {
                     if probe.is_none() {
-                        passed = false;
                         continue;
                     }
                     let result = self.score_test(&self.rubric.tests[i], &runs);
                     passed &= result.score >= result.max_score;
-                    let better = graded.get(&i).is_none_or(|g| result.score > g.result.score);
-                    if better {
-                        graded.insert(
-                            i,
-                            Graded {
-                                result,
-                                variant: variant.clone(),
-                                counts: false,
-                            },
-                        );
-                    }
+                    graded.entry(i).or_default().push(Graded {
+                        result,
+                        variant: variant.clone(),
+                    });
                 }
-                plan.record(&variant, item, passed, &student);
+                // A variant that does not compile proves nothing of anyone.
+                if probe.is_some() {
+                    plan.record(&variant, item, passed, &student);
+                }
             }
             next = if misfit.is_some() {
                 None
@@ -739,23 +735,41 @@ impl Grader {
             };
         }
         // The rule, once every result is in: a result counts only if every
-        // function swapped for it fails on its own.
-        for (&i, g) in graded.iter_mut() {
-            g.counts = plan.may_count(&g.variant, &self.rubric.tests[i].item);
-        }
+        // function swapped for it fails on its own; of those, the best.
         for &i in &failed {
             let item = &self.rubric.tests[i].item;
-            if let Some(g) = graded.remove(&i) {
-                let swapped = match g.variant.phase {
-                    Phase::Misfit => plan_free_swapped(&g.variant, &reach, item),
-                    _ => plan.swapped_for(&g.variant, item),
+            let swapped_of = |v: &Variant| {
+                let named = match v.phase {
+                    Phase::Misfit => misfit_swapped(v, &reach, item),
+                    _ => plan.swapped_for(v, item),
                 };
-                tests[i] = if g.counts {
-                    combine(iso, &as_written, &self.rubric, i, &swapped, g.result)
+                if named.is_empty() {
+                    v.replaced.clone()
                 } else {
-                    let fine = plan.passing_on_their_own(&g.variant, item);
-                    refused(iso, &as_written[i], item, &swapped, &fine, &g.result)
-                };
+                    named
+                }
+            };
+            let results = graded.remove(&i).unwrap_or_default();
+            let best = |counting: bool| {
+                results
+                    .iter()
+                    .filter(|g| plan.may_count(&g.variant, item) == counting)
+                    .max_by(|a, b| a.result.score.total_cmp(&b.result.score))
+            };
+            if let Some(g) = best(true) {
+                let swapped = swapped_of(&g.variant);
+                tests[i] = combine(
+                    iso,
+                    &as_written,
+                    &self.rubric,
+                    i,
+                    &swapped,
+                    g.result.clone(),
+                );
+            } else if let Some(g) = best(false) {
+                let fine = plan.passing_on_their_own(&g.variant, item);
+                let swapped = swapped_of(&g.variant);
+                tests[i] = refused(iso, &as_written[i], item, &swapped, &fine, &g.result);
             } else if let Some(note) = notes.remove(&i) {
                 tests[i].output = untrusted::clip(
                     &format!("{}\n\n{note}", tests[i].output),
@@ -784,7 +798,6 @@ fn misfit_variant(
     student: &Source,
     misfit: &ApiMisfit,
     failing: &BTreeSet<String>,
-    reach: &BTreeMap<String, Option<BTreeSet<String>>>,
 ) -> Option<Variant> {
     let blamed: Vec<&String> = iso
         .functions
@@ -794,14 +807,13 @@ fn misfit_variant(
     if blamed.is_empty() {
         return None;
     }
+    // A caller in the changed form: a function whose own body reaches a
+    // blamed one (not one whose item's recipe does).
     let reaches_blamed = |f: &String| {
-        iso.items_of(f).iter().any(|item| {
-            reach
-                .get(*item)
-                .cloned()
-                .flatten()
-                .is_some_and(|r| r.iter().any(|g| g != f && blamed.contains(&g)))
-        })
+        iso.calls
+            .reach_of_function(&student.text, f, &iso.functions)
+            .iter()
+            .any(|g| g != f && blamed.contains(&g))
     };
     let swap: Vec<String> = iso
         .functions
@@ -829,7 +841,7 @@ fn blamed_by(misfit: &ApiMisfit, student: &Source, function: &String) -> bool {
 }
 
 /// The functions of a misfit variant that `item` reaches: the ones to name.
-fn plan_free_swapped(
+fn misfit_swapped(
     variant: &Variant,
     reach: &BTreeMap<String, Option<BTreeSet<String>>>,
     item: &str,
