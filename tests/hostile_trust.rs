@@ -129,7 +129,7 @@ const NO_TRAINING: (&str, &str) = (
 );
 
 /// Tests an untrained network fails: both loss histories and every measure
-/// of training (points: 5 + 3 + 3 + 2 + 2 + 1.5 + 1.5 = 18).
+/// of training (points: 5 + 2 + 3 + 2 + 2 + 1.5 + 1.5 = 17).
 const TRAINING_TESTS: [&str; 7] = [
     "classifier training: loss history",
     "classifier held-out accuracy",
@@ -173,7 +173,7 @@ fn stolen_labels(m: usize) -> Option<Vec<usize>> {
 fn the_probe_cannot_read_the_held_out_labels() {
     // An untrained network whose predictions are the labels, if the probe's
     // input can be read back. The input is a pipe read once, and the labels
-    // are never in it: the honest part earns 100 - 18 = 82.
+    // are never in it: the honest part earns 100 - 17 = 83.
     let mut source = lab3_with(&[
         NO_TRAINING,
         (
@@ -187,7 +187,7 @@ fn the_probe_cannot_read_the_held_out_labels() {
     ]);
     source.push_str(STEAL_LABELS);
     let graded = grade(LAB, &source, None);
-    graded.check(82.0, &TRAINING_TESTS, Duration::from_secs(120));
+    graded.check(83.0, &TRAINING_TESTS, Duration::from_secs(120));
     // The accuracy is the grader's count, said as such.
     let accuracy = graded.test("classifier held-out accuracy");
     assert!(
@@ -207,7 +207,7 @@ fn measures_are_the_graders_not_the_students() {
     // reconstruction error), its own `train_classifier` re-exported in place
     // of the recipe, and no training. The grader counts the predictions and
     // measures the reconstruction itself, and calls the provided recipes
-    // through their own module: 100 - 18 = 82.
+    // through their own module: 100 - 17 = 83.
     let source = lab3_with(&[
         NO_TRAINING,
         (
@@ -238,12 +238,73 @@ pub fn train_classifier(
 }
 "#;
     let graded = grade(LAB, &source, None);
-    graded.check(82.0, &TRAINING_TESTS, Duration::from_secs(120));
+    graded.check(83.0, &TRAINING_TESTS, Duration::from_secs(120));
     let error = graded.test("autoencoder held-out reconstruction error");
     assert!(
         error.contains("test_reconstruction (mean squared error): yours is "),
         "{error}"
     );
+}
+
+#[test]
+fn predictions_come_from_the_trained_network_not_from_what_the_code_kept() {
+    // No training; `backprop` and `softmax_cost` keep the training data they
+    // are handed, and `predict` / `softmax_predict` answer by the nearest
+    // kept example (only for training-sized batches, so the analytic cases
+    // still pass). The grader counts the classes of its own forward pass of
+    // the trained (here, untrained) parameters: 100 - 17 = 83.
+    let source = lab3_with(&[
+        NO_TRAINING,
+        (
+            "    let f = forward(params, x);\n",
+            "    keep(x, y);\n    let f = forward(params, x);\n",
+        ),
+        (
+            "    argmax_columns(&forward(params, x).a3)\n",
+            "    if let Some(c) = nearest(x) { return c; }\n    argmax_columns(&forward(params, x).a3)\n",
+        ),
+        (
+            "    argmax_columns(&(params.w.dot(x) + params.b.view().insert_axis(Axis(1))))\n",
+            "    if let Some(c) = nearest(x) { return c; }\n    argmax_columns(&(params.w.dot(x) + params.b.view().insert_axis(Axis(1))))\n",
+        ),
+    ]) + r#"
+thread_local! {
+    static KEPT: std::cell::RefCell<Option<(Array2<f64>, Vec<usize>)>> = const { std::cell::RefCell::new(None) };
+}
+
+fn keep(x: &Array2<f64>, y: &Array2<f64>) {
+    if x.ncols() >= 100 && y.nrows() == 10 {
+        let labels = argmax_columns(y);
+        KEPT.with(|k| *k.borrow_mut() = Some((x.clone(), labels)));
+    }
+}
+
+fn nearest(x: &Array2<f64>) -> Option<Vec<usize>> {
+    if x.ncols() < 100 {
+        return None;
+    }
+    KEPT.with(|k| {
+        let kept = k.borrow();
+        let (train, labels) = kept.as_ref()?;
+        if train.nrows() != x.nrows() {
+            return None;
+        }
+        Some(
+            x.columns()
+                .into_iter()
+                .map(|c| {
+                    let d = |j: usize| (&train.column(j) - &c).mapv(|v| v * v).sum();
+                    (0..train.ncols())
+                        .min_by(|&a, &b| d(a).total_cmp(&d(b)))
+                        .map_or(0, |j| labels[j])
+                })
+                .collect(),
+        )
+    })
+}
+"#;
+    let graded = grade(LAB, &source, None);
+    graded.check(83.0, &TRAINING_TESTS, Duration::from_secs(120));
 }
 
 #[test]
@@ -263,10 +324,33 @@ fn a_provided_module_of_the_students_own_is_refused_by_name() {
     );
     let said = graded.results["output"].as_str().unwrap();
     assert!(
-        said.contains("declares `mod network` with a #[path] of its own")
+        said.contains("it gives the name `network` to a `mod` with a #[path] of its own")
             && said.contains("keep the handout's `pub mod network;`"),
         "{said}"
     );
+    // The same through an alias of a module of its own, or a macro of the
+    // name the provided code uses, defined in a module of its own.
+    for (change, said) in [
+        (
+            (
+                "pub mod network;\n",
+                "pub mod mine {\n    pub use super::network_copy::*;\n}\n#[path = \"network.rs\"]\nmod network_copy;\npub use mine as network;\n",
+            ),
+            "it does not declare the provided module `network`",
+        ),
+        (
+            (
+                "pub mod network;\n",
+                "#[macro_use]\nmod sneaky {\n    macro_rules! assert_eq { ($($t:tt)*) => { () }; }\n}\npub mod network;\n",
+            ),
+            "it defines a macro `assert_eq!`, which would replace the `assert_eq!` the provided src/network.rs uses",
+        ),
+    ] {
+        let graded = grade(LAB, &lab3_with(&[change]), None);
+        let out = graded.results["output"].as_str().unwrap();
+        assert_eq!(graded.results["score"], 0.0, "{out}");
+        assert!(out.contains(said), "{out}");
+    }
 }
 
 #[test]
@@ -339,6 +423,29 @@ fn isolated_credit_cannot_vouch_for_a_circle() {
         "{forward}"
     );
     assert!(graded.variants() <= 2, "{}", graded.variants());
+}
+
+#[test]
+fn a_circle_hidden_behind_an_operator_is_still_a_circle() {
+    // sigmoid reaches softmax only through `!` on a type of its own (no call
+    // names softmax): a body that mentions a type reaches that type's trait
+    // methods, so the circle is seen, and nothing is credited: 0.
+    let (_, softmax_change) = CIRCLE[1];
+    let source = lab3_with(&[
+        (CIRCLE[0].0, "    z.mapv(|v| !Sm(v))\n"),
+        (CIRCLE[1].0, softmax_change),
+    ]) + "
+/// A helper.
+pub struct Sm(f64);
+impl std::ops::Not for Sm {
+    type Output = f64;
+    fn not(self) -> f64 {
+        softmax(&Array2::from_shape_vec((2, 1), vec![self.0, 0.0]).unwrap())[[0, 0]]
+    }
+}
+";
+    let graded = grade(LAB, &source, None);
+    assert_eq!(graded.results["score"], 0.0, "{}", graded.context());
 }
 
 #[test]
@@ -503,7 +610,7 @@ fn in_a_batch_no_file_changes_anothers_score() {
     steal.push_str(STEAL_LABELS);
     let students = [
         ("ana", solution_source(LAB), 100.0),
-        ("ben", steal, 82.0),
+        ("ben", steal, 83.0),
         (
             "cy",
             lab3_with(&[(

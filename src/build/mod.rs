@@ -477,11 +477,25 @@ pub fn build(
     };
     let mut provided_modules = Vec::new();
     (|| -> Result<()> {
+        // The handout's student file: the provided modules it declares.
+        let handout = match lab.spec.handout.get(&lab.spec.student_file) {
+            Some(src) => crate::lab::handout::render(
+                &lab.read(src)?,
+                crate::lab::handout::Form::Handout,
+                src,
+            )?,
+            None => String::new(),
+        };
         // The provided sources come from the template, never from the upload.
         for (dest, src) in &lab.spec.handout {
             if dest.ends_with(".rs") && *dest != lab.spec.student_file {
                 let text = lab.read(src)?;
-                provided_modules.extend(provided::Provided::of(dest, &lab.spec.student_file, &text));
+                provided_modules.extend(provided::Provided::of(
+                    dest,
+                    &lab.spec.student_file,
+                    &text,
+                    &handout,
+                ));
                 write(&crate_dir.join(dest), &text)?;
             }
         }
@@ -529,8 +543,7 @@ pub fn build(
     })()
     .map_err(internal)?;
 
-    provided::check(source, &lab.spec.student_file, &provided_modules)
-        .map_err(BuildFailure::Refused)?;
+    provided::check(source, &provided_modules).map_err(BuildFailure::Refused)?;
     let probe = out_dir.join("probe");
     let command = |without: &[String]| {
         let mut bin = rustc(&seen, &crate_dir, &tmp_dir, lines);
