@@ -299,6 +299,8 @@ def run_analytic(inp):
         "autoencoder": {"cost": aj, "grad": ag, "features": sigmoid(ap["w1"] @ ax + ap["b1"][:, None])},
         "softmax": {"probabilities": softmax(matrix(s["z"])), "cost": sj, "grad": sg,
                     "predictions": np.argmax(sw @ sx + sb[:, None], axis=0)},
+        # The class of every column: the argmax of the network's output a3.
+        "predict": {"predictions": np.argmax(a3, axis=0)},
     }
 
 

@@ -14,9 +14,13 @@
 //! handout's recipes (`network.rs`), which call the student's
 //! `gradient_descent`, `backprop`, `autoencoder_cost` and `softmax_cost`, on
 //! the case's `data` (the digits, one example per column), and answer with
-//! raw results only: the classes predicted for the test digits (the grader
-//! counts how many are right: the labels never come here) and the trained
-//! autoencoder's reconstruction of them.
+//! raw results only: the classes the trained networks give the test digits
+//! (the grader counts how many are right: the labels never come here) and
+//! the trained autoencoder's reconstruction of them. Those come from the
+//! adapter's own forward passes of the trained parameters, never from the
+//! student's `predict` or `encode`, which could answer from anything they
+//! were handed during training (a nearest-neighbour lookup is no training):
+//! `predict` is graded on its own, on the analytic cases.
 //!
 //! The student's crate root is reached only for the graded functions; the
 //! provided code (parameters, recipes) is reached through its own module,
@@ -43,6 +47,7 @@ pub const ITEMS: &[&str] = &[
     "gradient_check",
     "autoencoder",
     "softmax",
+    "predict",
     "train_classifier",
     "train_autoencoder",
     "softmax_features",
@@ -132,6 +137,11 @@ pub fn call(item: &str, inputs: &Value) -> Result<Value, String> {
                 ("predictions", from_usizes(&softmax_predict(&p, &x))),
             ])
         }
+        "predict" => {
+            let spec = field(inputs, "network")?;
+            let classes = predict(&params(spec)?, &tensor_field(spec, "x")?);
+            outputs([("predictions", from_usizes(&classes))])
+        }
         "train_classifier" => {
             let (spec, data) = (field(inputs, "train_classifier")?, field(inputs, "data")?);
             let (x, labels) = (
@@ -146,12 +156,10 @@ pub fn call(item: &str, inputs: &Value) -> Result<Value, String> {
                 usize_field(spec, "iterations")?,
                 f64_field(spec, "learning_rate")?,
             );
+            let output = reconstruct(&p, &tensor_field(data, "test_x")?);
             outputs([
                 ("loss_history", list(history)),
-                (
-                    "test_predictions",
-                    from_usizes(&predict(&p, &tensor_field(data, "test_x")?)),
-                ),
+                ("test_predictions", from_usizes(&argmax_columns(&output))),
             ])
         }
         "train_autoencoder" => {
@@ -191,19 +199,19 @@ pub fn call(item: &str, inputs: &Value) -> Result<Value, String> {
                 usize_field(spec, "autoencoder_iterations")?,
                 f64_field(spec, "autoencoder_learning_rate")?,
             );
-            let (features, test_features) = (encode(&ae, &x), encode(&ae, &test_x));
+            // The features are the trained encoder's, by the grader's own
+            // forward pass (`encode` is graded on its own, in the
+            // autoencoder item).
+            let (features, test_features) = (hidden(&ae, &x), hidden(&ae, &test_x));
             let (on_features, features_history) =
                 train_softmax(&features, &labels, iterations, rate);
             outputs([
                 ("raw_loss_history", list(raw_history)),
                 ("features_loss_history", list(features_history)),
-                (
-                    "raw_predictions",
-                    from_usizes(&softmax_predict(&raw, &test_x)),
-                ),
+                ("raw_predictions", from_usizes(&classes(&raw, &test_x))),
                 (
                     "features_predictions",
-                    from_usizes(&softmax_predict(&on_features, &test_features)),
+                    from_usizes(&classes(&on_features, &test_features)),
                 ),
             ])
         }
@@ -239,9 +247,38 @@ fn biases_summed(
 /// `x`: the grader's own forward pass (the item grades training; a bug in
 /// the student's `forward` costs the forward tests, not this one).
 fn reconstruct(p: &Params, x: &Array2<f64>) -> Array2<f64> {
-    let sigmoid = |z: Array2<f64>| z.mapv(|v| 1.0 / (1.0 + (-v).exp()));
-    let hidden = sigmoid(p.w1.dot(x) + p.b1.view().insert_axis(Axis(1)));
-    sigmoid(p.w2.dot(&hidden) + p.b2.view().insert_axis(Axis(1)))
+    logistic(p.w2.dot(&hidden(p, x)) + p.b2.view().insert_axis(Axis(1)))
+}
+
+/// The hidden layer `σ(W1 x + b1)`, by the grader's own arithmetic.
+fn hidden(p: &Params, x: &Array2<f64>) -> Array2<f64> {
+    logistic(p.w1.dot(x) + p.b1.view().insert_axis(Axis(1)))
+}
+
+fn logistic(z: Array2<f64>) -> Array2<f64> {
+    z.mapv(|v| 1.0 / (1.0 + (-v).exp()))
+}
+
+/// The softmax classifier's class of every column of `x`, the argmax of
+/// `W x + b` (the first on ties), by the grader's own arithmetic.
+fn classes(p: &SoftmaxParams, x: &Array2<f64>) -> Vec<usize> {
+    argmax_columns(&(p.w.dot(x) + p.b.view().insert_axis(Axis(1))))
+}
+
+/// The index of the largest entry of every column (the first on ties).
+fn argmax_columns(z: &Array2<f64>) -> Vec<usize> {
+    z.columns()
+        .into_iter()
+        .map(|c| {
+            let mut best = 0;
+            for (k, &v) in c.iter().enumerate() {
+                if v > c[best] {
+                    best = k;
+                }
+            }
+            best
+        })
+        .collect()
 }
 
 fn seed(spec: &Value) -> Result<u32, String> {

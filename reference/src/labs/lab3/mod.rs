@@ -52,6 +52,7 @@ pub const ANALYTIC_ITEMS: &[&str] = &[
     "gradient_check",
     "autoencoder",
     "softmax",
+    "predict",
 ];
 
 /// The items of the cases that train on the digits.
