@@ -445,7 +445,10 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(3);
     let files = realistic::write(root(), work.path(), &solution(work.path()), &handout);
-    eprintln!("class: {} files, each graded alone {reps} times ...", files.len());
+    eprintln!(
+        "class: {} files, each graded alone {reps} times ...",
+        files.len()
+    );
     let mut realistic_rows = Vec::new();
     for f in &files {
         let results = f.dir.join("results.json");

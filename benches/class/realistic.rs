@@ -61,7 +61,12 @@ pub fn write(root: &Path, work: &Path, solution: &str, handout: &str) -> Vec<Fil
         };
         let mut changes: Vec<(String, String)> =
             strings(file, "mutants").iter().map(|m| mutant(m)).collect();
-        for pair in file.get("replace").and_then(|v| v.as_array()).into_iter().flatten() {
+        for pair in file
+            .get("replace")
+            .and_then(|v| v.as_array())
+            .into_iter()
+            .flatten()
+        {
             let pair = pair.as_array().unwrap();
             changes.push((
                 pair[0].as_str().unwrap().to_string(),
