@@ -198,8 +198,9 @@ fn weights_are_the_documented_ones() {
             "softmax training",
             "softmax held-out"
         ]),
-        18.0
+        17.0
     );
+    assert_eq!(part(&["prediction (argmax of the network"]), 1.0);
 }
 
 #[test]
