@@ -5,7 +5,9 @@
 //! class per held-out example, never told the labels, and its score is the
 //! points of the best band its accuracy reaches (0 in an ungraded contest).
 
-use super::{hidden_reason, output_names, round_seconds, Grader, Run, Which};
+use super::run::Run;
+use super::score::{hidden_reason, round_seconds};
+use super::{Grader, Which};
 use crate::grading::compare::accuracy;
 use crate::lab::fixture::Case;
 use crate::lab::rubric::TestSpec;
@@ -180,7 +182,8 @@ impl Grader {
     ) -> Result<(usize, usize), String> {
         let outputs = run.result.as_ref().map_err(Clone::clone)?;
         let expected = &case.expected[&test.item];
-        let name = output_names(test, expected)
+        let name = test
+            .output_names(expected)
             .into_iter()
             .next()
             .ok_or("has no output to score")?;

@@ -7,7 +7,8 @@
 //! with line tables and those items run again, so the feedback names the
 //! line. A submission without such a panic pays nothing.
 
-use super::{Grader, Run, Which};
+use super::run::Run;
+use super::{Grader, Which};
 use crate::build::{self, LineTables, Options};
 use anyhow::Result;
 use reference::wire::CALLED_FROM_FUNCTION;

@@ -8,7 +8,8 @@
 //!
 //! The catalogue is read only when a case fails, once per grader.
 
-use super::{output_names, Grader, Run};
+use super::run::Run;
+use super::Grader;
 use crate::build::{self, BuildFailure};
 use crate::grading::compare::{compare, Tolerance};
 use crate::lab::fixture::Case;
@@ -208,7 +209,7 @@ fn differing(
         if t.item != item || !grader.rubric.cases_of(t).iter().any(|c| c.id == case_id) {
             continue;
         }
-        for name in output_names(t, expected) {
+        for name in t.output_names(expected) {
             let (Some(want), Some(value)) = (expected.get(&name), got.get(&name)) else {
                 continue;
             };
@@ -373,7 +374,7 @@ impl Catalogue {
         let Some(expected) = case.expected.get(&test.item) else {
             return Vec::new();
         };
-        let names = output_names(test, expected);
+        let names = test.output_names(expected);
         self.mistakes()
             .iter()
             .filter(|m| {

@@ -231,6 +231,18 @@ impl TestSpec {
         !self.after.is_empty()
     }
 
+    /// The outputs this test compares, of an item whose expected outputs are
+    /// `expected`: its `outputs`, or every one.
+    pub fn output_names(&self, expected: &serde_json::Value) -> Vec<String> {
+        match &self.outputs {
+            Some(names) => names.clone(),
+            None => expected
+                .as_object()
+                .map(|m| m.keys().cloned().collect())
+                .unwrap_or_default(),
+        }
+    }
+
     /// The best band `share` reaches, if any.
     pub fn band(&self, share: f64) -> Option<&Band> {
         self.bands
