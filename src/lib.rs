@@ -9,7 +9,8 @@
 //! file, run every item × case, compare and score) → `report` (results.json,
 //! the terminal, CI formats, the class gradebook and report); `commands` holds
 //! what the subcommands do beyond grading one submission; `similarity`
-//! compares a class's files with each other (`grade similar`).
+//! compares a class's files with each other (`grade similar`). Beneath them
+//! all, `upload` reads what a student uploaded on guarded terms.
 
 pub mod build;
 pub mod build_kind;
@@ -18,6 +19,7 @@ pub mod grading;
 pub mod lab;
 pub mod report;
 pub mod sandbox;
+pub mod upload;
 // Course staff's tool: not in the student build.
 #[cfg(not(feature = "student"))]
 pub mod similarity;

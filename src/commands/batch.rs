@@ -4,10 +4,11 @@
 //! changed, so an interrupted batch resumes; `--shard I/N` grades a
 //! deterministic share, for running shards on several machines.
 
-use crate::grading::submission::{self, Refused};
+use crate::grading::submission;
 use crate::grading::Grader;
 use crate::report::results::Results;
 use crate::report::untrusted;
+use crate::upload::{self, Refused};
 use anyhow::{bail, Context, Result};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
@@ -257,7 +258,7 @@ fn gradescope_names(dir: &Path) -> Result<Metadata> {
     if std::fs::symlink_metadata(&path).is_err() {
         return Ok(Metadata::Absent);
     }
-    let bytes = submission::read_upload_file(&path, MAX_METADATA_BYTES).map_err(|e| match e {
+    let bytes = upload::read_upload_file(&path, MAX_METADATA_BYTES).map_err(|e| match e {
         Refused::TooLarge(size) => anyhow::anyhow!(
             "{} is {size} bytes; the limit is {MAX_METADATA_BYTES}",
             path.display()
@@ -599,7 +600,7 @@ fn clean_name(raw: &str) -> String {
 /// Only what the grader could look at counts: entries down to the depth it
 /// searches, names as bytes (lossless), links by their target text, special
 /// files by their kind (never opened), and files by their content, streamed,
-/// on `submission::open_upload_file`'s terms. A file larger than the largest
+/// on `upload::open_upload_file`'s terms. A file larger than the largest
 /// one the grader reads ([`submission::MAX_STUDENT_FILE_BYTES`]) counts by
 /// its size only: its bytes cannot change the result.
 pub fn content_key(upload: &Path, lab_key: &str) -> String {
@@ -618,7 +619,7 @@ pub fn content_key(upload: &Path, lab_key: &str) -> String {
         hash.update([0]);
         let kind = entry.file_type();
         if kind.is_file() {
-            match submission::open_upload_file(entry.path(), submission::MAX_STUDENT_FILE_BYTES) {
+            match upload::open_upload_file(entry.path(), submission::MAX_STUDENT_FILE_BYTES) {
                 Ok((file, size)) => {
                     hash.update(b"file");
                     hash.update(size.to_le_bytes());

@@ -209,14 +209,11 @@ pub const MAX_MANIFEST_BYTES: u64 = 64 << 10;
 
 /// The lab whose handout `submission` is, by its `Cargo.toml` package name
 /// (the handout's `crate_name`), when that is unambiguous. The manifest is an
-/// upload file: read on `submission::read_upload_file`'s terms (no link, no
+/// upload file: read on `upload::read_upload_file`'s terms (no link, no
 /// pipe or device, at most [`MAX_MANIFEST_BYTES`]).
 pub fn from_handout(root: &Path, submission: &Path) -> Option<String> {
-    let bytes = crate::grading::submission::read_upload_file(
-        &submission.join("Cargo.toml"),
-        MAX_MANIFEST_BYTES,
-    )
-    .ok()?;
+    let bytes =
+        crate::upload::read_upload_file(&submission.join("Cargo.toml"), MAX_MANIFEST_BYTES).ok()?;
     let manifest: toml::Table = String::from_utf8(bytes).ok()?.parse().ok()?;
     let package = manifest
         .get("package")?
