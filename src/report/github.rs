@@ -16,7 +16,7 @@
 //! no markup, HTML, link or image survives (`untrusted::markdown`).
 
 use crate::report::clip_words;
-use crate::report::gradebook::status;
+use crate::report::results::status;
 use crate::report::results::{round_score, Results, Status, TestResult};
 use crate::report::untrusted;
 use std::fmt::Write;

@@ -5,8 +5,7 @@
 //! more output folders (shards).
 
 use crate::report::clip_words;
-use crate::report::github::cell;
-use crate::report::results::{Results, Status};
+use crate::report::results::{status, Results, Status, GRADER_FAILURE_PREFIX};
 use crate::report::untrusted;
 use anyhow::{bail, Context, Result};
 use std::collections::BTreeMap;
@@ -101,36 +100,6 @@ pub(crate) fn leaderboard_cell(row: &Row, name: &str) -> String {
 
 /// A leaderboard column's header, told apart from the tests' columns.
 pub const LEADERBOARD_PREFIX: &str = "leaderboard: ";
-
-/// What became of a submission: results.json's `extra_data.status`, or, in a
-/// results.json written before that field existed, what its texts say.
-pub fn status(results: &Results) -> Status {
-    if let Some(status) = results.extra_data.status {
-        return status;
-    }
-    let output = &results.output;
-    if output.starts_with(GRADER_FAILURE_PREFIX) || results.tests.is_empty() {
-        Status::GraderFailure
-    } else if results
-        .tests
-        .iter()
-        .all(|t| t.output.starts_with("Not graded: "))
-    {
-        if output.contains(" does not compile, so nothing could be graded")
-            || output.contains("does not provide what the grader calls")
-        {
-            Status::DidNotCompile
-        } else {
-            Status::NoFileFound
-        }
-    } else {
-        Status::Graded
-    }
-}
-
-/// How `Results::grader_failure` starts its output.
-const GRADER_FAILURE_PREFIX: &str =
-    "The autograder could not grade this submission (not your fault): ";
 
 /// A text cell of gradebook.csv, shown as report.html shows text and never
 /// run by a spreadsheet. First [`untrusted::clean`], as report.html's text:
@@ -401,7 +370,7 @@ pub fn summary_markdown(rows: &[Row], title: &str) -> String {
     // Every text from results.json or the upload (folder names, submitter
     // names, compiler messages, feedback) goes through `cell`: no markup, HTML,
     // link or image of a student's survives (see `untrusted::markdown`).
-    let mut md = format!("# {}\n\n", cell(title));
+    let mut md = format!("# {}\n\n", untrusted::markdown(title));
     md.push_str(&format!(
         "{} submissions · mean {} · median {} · min {} · max {} (of {})\n\n",
         stats.count,
@@ -432,10 +401,10 @@ pub fn summary_markdown(rows: &[Row], title: &str) -> String {
         for (row, status) in &ungraded {
             md.push_str(&format!(
                 "| {} | {} | {} | {} |\n",
-                cell(&row.student),
-                cell(row.name.as_deref().unwrap_or("")),
+                untrusted::markdown(&row.student),
+                untrusted::markdown(row.name.as_deref().unwrap_or("")),
                 status.as_str(),
-                cell(&reason(&row.results, *status))
+                untrusted::markdown(&reason(&row.results, *status))
             ));
         }
         md.push('\n');
@@ -450,10 +419,12 @@ pub fn summary_markdown(rows: &[Row], title: &str) -> String {
             .failures
             .iter()
             .max_by_key(|(m, n)| (**n, std::cmp::Reverse((*m).clone())))
-            .map_or(String::new(), |(m, n)| format!("{} ({n}×)", cell(m)));
+            .map_or(String::new(), |(m, n)| {
+                format!("{} ({n}×)", untrusted::markdown(m))
+            });
         md.push_str(&format!(
             "| {} | {}/{} ({:.0}%) | {common} |\n",
-            cell(&tally.name),
+            untrusted::markdown(&tally.name),
             tally.passed,
             rows.len(),
             100.0 * tally.passed as f64 / rows.len().max(1) as f64

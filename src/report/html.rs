@@ -11,7 +11,8 @@
 //! the page's Content-Security-Policy allows its inline style and nothing
 //! else: no script runs and nothing is fetched, should escaping ever miss.
 
-use crate::report::gradebook::{self, number, status, Row, Stats};
+use crate::report::gradebook::{self, number, Row, Stats};
+use crate::report::results::status;
 use crate::report::results::{Status, TestResult};
 use crate::report::untrusted;
 use anyhow::Result;

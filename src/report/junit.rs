@@ -20,7 +20,7 @@
 //! at most tests × 4 KiB + 64 KiB of text before escaping (escaping at most
 //! multiplies it by 6, `&quot;`).
 
-use crate::report::gradebook::status;
+use crate::report::results::status;
 use crate::report::results::{round_score, Results, Status};
 use crate::report::untrusted;
 use std::fmt::Write;

@@ -61,7 +61,7 @@ pub fn table(results: &Results, title: &str) -> String {
         .max(4);
     // A submission that was not run gives every test the same one line; it is
     // said once, with the whole output, below the table.
-    let graded = crate::report::gradebook::status(results) == Status::Graded;
+    let graded = crate::report::results::status(results) == Status::Graded;
     let mut failed = 0;
     for t in &results.tests {
         // An ungraded test (a ranked training run) neither passes nor fails a grade.

@@ -296,3 +296,33 @@ pub(crate) mod sample {
         }
     }
 }
+
+/// What became of a submission: results.json's `extra_data.status`, or, in a
+/// results.json written before that field existed, what its texts say.
+pub fn status(results: &Results) -> Status {
+    if let Some(status) = results.extra_data.status {
+        return status;
+    }
+    let output = &results.output;
+    if output.starts_with(GRADER_FAILURE_PREFIX) || results.tests.is_empty() {
+        Status::GraderFailure
+    } else if results
+        .tests
+        .iter()
+        .all(|t| t.output.starts_with("Not graded: "))
+    {
+        if output.contains(" does not compile, so nothing could be graded")
+            || output.contains("does not provide what the grader calls")
+        {
+            Status::DidNotCompile
+        } else {
+            Status::NoFileFound
+        }
+    } else {
+        Status::Graded
+    }
+}
+
+/// How `Results::grader_failure` starts its output.
+pub(crate) const GRADER_FAILURE_PREFIX: &str =
+    "The autograder could not grade this submission (not your fault): ";
