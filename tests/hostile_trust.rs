@@ -408,14 +408,14 @@ const CIRCLE: [(&str, &str); 2] = [
 
 #[test]
 fn isolated_credit_cannot_vouch_for_a_circle() {
-    // As written both overflow the stack, and every lab3 test calls one of
-    // them (the softmax item's run dies in `softmax`, the training items'
-    // in `sigmoid`): 0. Each passes with the other swapped for the
+    // As written both overflow the stack, and every lab3 test but
+    // softmax_predict's (3, an item of its own that calls neither) reaches
+    // one of them: 3. Each passes with the other swapped for the
     // reference's, but neither fails its own tests on its own, so neither
-    // is credited: still 0.
+    // is credited: still 3.
     let graded = grade(LAB, &lab3_with(&CIRCLE), None);
     let context = graded.context();
-    assert_eq!(graded.results["score"], 0.0, "{context}");
+    assert_eq!(graded.results["score"], 3.0, "{context}");
     assert!(graded.elapsed < Duration::from_secs(180), "{context}");
     let forward = graded.test("forward pass (z2, a2, z3, a3)");
     assert!(
@@ -429,7 +429,7 @@ fn isolated_credit_cannot_vouch_for_a_circle() {
 fn a_circle_hidden_behind_an_operator_is_still_a_circle() {
     // sigmoid reaches softmax only through `!` on a type of its own (no call
     // names softmax): a body that mentions a type reaches that type's trait
-    // methods, so the circle is seen, and nothing is credited: 0.
+    // methods, so the circle is seen, and nothing is credited: 3, as above.
     let (_, softmax_change) = CIRCLE[1];
     let source = lab3_with(&[
         (CIRCLE[0].0, "    z.mapv(|v| !Sm(v))\n"),
@@ -445,7 +445,7 @@ impl std::ops::Not for Sm {
 }
 ";
     let graded = grade(LAB, &source, None);
-    assert_eq!(graded.results["score"], 0.0, "{}", graded.context());
+    assert_eq!(graded.results["score"], 3.0, "{}", graded.context());
 }
 
 #[test]
@@ -535,7 +535,7 @@ fn a_slow_file_costs_at_most_two_variant_builds() {
     // written and says so, and the whole grading stays near three compiles.
     let graded = grade(LAB, &slow(&CIRCLE, 30_000), None);
     let context = graded.context();
-    assert_eq!(graded.results["score"], 0.0, "{context}");
+    assert_eq!(graded.results["score"], 3.0, "{context}");
     assert_eq!(graded.variants(), 2, "{context}");
     let compile: f64 = String::from_utf8_lossy(&graded.output.stderr)
         .lines()
@@ -619,7 +619,7 @@ fn in_a_batch_no_file_changes_anothers_score() {
             )]),
             96.0,
         ),
-        ("dee", lab3_with(&CIRCLE), 0.0),
+        ("dee", lab3_with(&CIRCLE), 3.0),
         ("eve", solution_source(LAB), 100.0),
     ];
     for (name, source, _) in &students {

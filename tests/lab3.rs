@@ -93,7 +93,7 @@ fn the_cases_hold_the_seeds_network_and_the_hard_inputs() {
         }
         // The check's expected numerical gradient is the analytic one.
         assert_eq!(
-            expected["gradient_check"]["numerical"],
+            expected["numerical_gradient"]["numerical"],
             expected["backprop"]["grad"]
         );
         // diff on the fixed pair is the seed's formula, computed here
@@ -107,14 +107,14 @@ fn the_cases_hold_the_seeds_network_and_the_hard_inputs() {
         assert_eq!(u.len(), numbers(&expected["backprop"]["grad"]).len());
         let norm = |f: &dyn Fn(usize) -> f64| (0..u.len()).map(|i| f(i) * f(i)).sum::<f64>().sqrt();
         let want = norm(&|i| u[i] - v[i]) / norm(&|i| u[i] + v[i]);
-        let diff = expected["gradient_check"]["diff"].as_f64().unwrap();
+        let diff = expected["gradient_diff"]["diff"].as_f64().unwrap();
         assert!(
             (diff - want).abs() <= 1e-12 * want,
             "{case}: {diff} vs {want}"
         );
         assert!(diff > 1e-8 && diff < 1e-6, "{case}: {diff}");
         // The planted mistake (biases summed, not averaged) is far off.
-        let planted = expected["gradient_check"]["diff_planted"].as_f64().unwrap();
+        let planted = expected["gradient_diff"]["diff_planted"].as_f64().unwrap();
         assert!(planted > 0.1, "{case}: {planted}");
     }
 }
@@ -266,4 +266,47 @@ fn mutant_predict_from_hidden_layer() {
 #[test]
 fn mutant_gradient_descent_ascends() {
     check_mutant(LAB, "gradient_descent_ascends");
+}
+
+/// Each graded function is an item of its own: a panic in one costs the
+/// tests of that function, and (as written) of what calls it, never the
+/// outputs of a neighbour it does not call. Under isolated credit, what
+/// calls it is graded with the reference's version and keeps its points.
+#[test]
+fn a_panic_in_one_softmax_function_costs_only_its_own_tests() {
+    let solution = solution_source(LAB);
+    for (function, anchor, lost, score) in [
+        // softmax_cost calls softmax: it and the softmax training fail as
+        // written and pass with the reference's softmax. 100 - 4 = 96.
+        (
+            "softmax",
+            "    let mut p = z.clone();\n",
+            vec!["stable softmax (scores at ±800)"],
+            96.0,
+        ),
+        // The softmax training calls softmax_cost: credited. 100 - 5 - 6 = 89.
+        (
+            "softmax_cost",
+            "    let z = params.w.dot(x) + params.b.view().insert_axis(Axis(1));\n    let m = x.ncols() as f64;\n",
+            vec!["softmax cost", "softmax gradient"],
+            89.0,
+        ),
+        // Nothing else calls softmax_predict. 100 - 3 = 97.
+        (
+            "softmax_predict",
+            "    argmax_columns(&(params.w.dot(x) + params.b.view().insert_axis(Axis(1))))\n",
+            vec!["softmax prediction (argmax)"],
+            97.0,
+        ),
+    ] {
+        assert_eq!(solution.matches(anchor).count(), 1, "{function}");
+        let source = solution.replacen(
+            anchor,
+            &format!("    panic!(\"my {function} is unfinished\");\n    #[allow(unreachable_code)]\n{anchor}"),
+            1,
+        );
+        let graded = grade_source(LAB, &source);
+        assert_eq!(graded.failed(), lost, "{function}: {}", graded.results);
+        assert_eq!(graded.score(), score, "{function}: {}", graded.results);
+    }
 }

@@ -5,9 +5,10 @@
 //! sides read inputs and shape outputs identically. `super::lab` is the lab
 //! crate: the reference solution or the student's.
 //!
-//! Batches are `(features, m)`, one example per column. `gradient_check`
-//! runs the student's `numerical_gradient` on the student's `cost`, and the
-//! student's `gradient_diff` on numbers it did not choose: a fixed pair of
+//! Batches are `(features, m)`, one example per column. Each graded function
+//! is an item of its own, so that a panic in one costs no other's outputs.
+//! `numerical_gradient` runs on the student's `cost`, and `gradient_diff` on
+//! numbers the student's code did not choose: a fixed pair of
 //! nearly equal vectors from the case, and the student's numerical gradient
 //! against the same gradient with a planted mistake (its biases' entries
 //! summed over the batch, not averaged). The training items run the
@@ -44,9 +45,13 @@ pub const ITEMS: &[&str] = &[
     "forward",
     "cost",
     "backprop",
-    "gradient_check",
-    "autoencoder",
+    "numerical_gradient",
+    "gradient_diff",
+    "autoencoder_cost",
+    "encode",
     "softmax",
+    "softmax_cost",
+    "softmax_predict",
     "predict",
     "train_classifier",
     "train_autoencoder",
@@ -89,53 +94,53 @@ pub fn call(item: &str, inputs: &Value) -> Result<Value, String> {
                 ("grad", from_vector(&b.grad)),
             ])
         }
-        "gradient_check" => {
+        "numerical_gradient" => {
             let spec = field(inputs, "network")?;
             let p = params(spec)?;
             let (x, y) = (tensor_field(spec, "x")?, tensor_field(spec, "y")?);
-            let (i, h, o) = p.sizes();
-            let num = numerical_gradient(
-                |t| cost(&Params::unflatten(t, i, h, o), &x, &y),
-                &p.flatten(),
-                EPSILON,
-            );
+            outputs([("numerical", from_vector(&numerical(&p, &x, &y)))])
+        }
+        "gradient_diff" => {
+            let spec = field(inputs, "network")?;
+            let p = params(spec)?;
+            let (x, y) = (tensor_field(spec, "x")?, tensor_field(spec, "y")?);
             let pair = field(inputs, "gradient_check")?;
             let diff = gradient_diff(&vector_field(pair, "u")?, &vector_field(pair, "v")?);
-            let planted = biases_summed(&num, (i, h, o), x.ncols());
+            let num = numerical(&p, &x, &y);
+            let planted = biases_summed(&num, p.sizes(), x.ncols());
             outputs([
-                ("numerical", from_vector(&num)),
                 ("diff", from_f64(diff)),
                 ("diff_planted", from_f64(gradient_diff(&num, &planted))),
             ])
         }
-        "autoencoder" => {
+        "autoencoder_cost" => {
             let spec = field(inputs, "autoencoder")?;
-            let p = params(spec)?;
-            let x = tensor_field(spec, "x")?;
-            let (j, grad) = autoencoder_cost(&p, &x);
-            outputs([
-                ("cost", from_f64(j)),
-                ("grad", from_vector(&grad)),
-                ("features", from_tensor(&encode(&p, &x))),
-            ])
+            let (j, grad) = autoencoder_cost(&params(spec)?, &tensor_field(spec, "x")?);
+            outputs([("cost", from_f64(j)), ("grad", from_vector(&grad))])
+        }
+        "encode" => {
+            let spec = field(inputs, "autoencoder")?;
+            let features = encode(&params(spec)?, &tensor_field(spec, "x")?);
+            outputs([("features", from_tensor(&features))])
         }
         "softmax" => {
             let spec = field(inputs, "softmax")?;
-            let p = SoftmaxParams {
-                w: tensor_field(spec, "w")?,
-                b: vector_field(spec, "b")?,
-            };
-            let x = tensor_field(spec, "x")?;
-            let (j, grad) = softmax_cost(&p, &x, &usizes_field(spec, "labels")?);
-            outputs([
-                (
-                    "probabilities",
-                    from_tensor(&softmax(&tensor_field(spec, "z")?)),
-                ),
-                ("cost", from_f64(j)),
-                ("grad", from_vector(&grad)),
-                ("predictions", from_usizes(&softmax_predict(&p, &x))),
-            ])
+            let probabilities = softmax(&tensor_field(spec, "z")?);
+            outputs([("probabilities", from_tensor(&probabilities))])
+        }
+        "softmax_cost" => {
+            let spec = field(inputs, "softmax")?;
+            let (j, grad) = softmax_cost(
+                &softmax_params(spec)?,
+                &tensor_field(spec, "x")?,
+                &usizes_field(spec, "labels")?,
+            );
+            outputs([("cost", from_f64(j)), ("grad", from_vector(&grad))])
+        }
+        "softmax_predict" => {
+            let spec = field(inputs, "softmax")?;
+            let classes = softmax_predict(&softmax_params(spec)?, &tensor_field(spec, "x")?);
+            outputs([("predictions", from_usizes(&classes))])
         }
         "predict" => {
             let spec = field(inputs, "network")?;
@@ -216,6 +221,25 @@ pub fn call(item: &str, inputs: &Value) -> Result<Value, String> {
             ])
         }
         other => return Err(format!("lab3 has no graded item \"{other}\"")),
+    })
+}
+
+/// The student's centred differences of the student's own `cost` at the
+/// network's parameters (the seed's ε).
+fn numerical(p: &Params, x: &Array2<f64>, y: &Array2<f64>) -> Array1<f64> {
+    let (i, h, o) = p.sizes();
+    numerical_gradient(
+        |t| cost(&Params::unflatten(t, i, h, o), x, y),
+        &p.flatten(),
+        EPSILON,
+    )
+}
+
+/// The softmax classifier `{"w", "b"}` of a spec.
+fn softmax_params(spec: &Value) -> Result<SoftmaxParams, String> {
+    Ok(SoftmaxParams {
+        w: tensor_field(spec, "w")?,
+        b: vector_field(spec, "b")?,
     })
 }
 

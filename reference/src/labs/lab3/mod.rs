@@ -37,7 +37,7 @@ pub const LAB: LabReference = LabReference {
 /// numbers.
 fn call(item: &str, inputs: &Value) -> Result<Value, String> {
     let mut out = adapter::call(item, inputs)?;
-    if item == "gradient_check" {
+    if item == "numerical_gradient" {
         let analytic = adapter::call("backprop", inputs)?["grad"].clone();
         out["numerical"] = analytic;
     }
@@ -49,9 +49,13 @@ pub const ANALYTIC_ITEMS: &[&str] = &[
     "forward",
     "cost",
     "backprop",
-    "gradient_check",
-    "autoencoder",
+    "numerical_gradient",
+    "gradient_diff",
+    "autoencoder_cost",
+    "encode",
     "softmax",
+    "softmax_cost",
+    "softmax_predict",
     "predict",
 ];
 
