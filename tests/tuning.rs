@@ -138,7 +138,9 @@ fn training_over_budget_is_stopped_reported_and_posts_nothing() {
     let tuning = tuning_of(&results);
     let said = tuning["output"].as_str().unwrap();
     assert!(
-        said.contains("Training did not finish within its 3 s budget and was stopped"),
+        said.contains(
+            "Training used its whole 3 s of CPU time (all its threads together) and was stopped"
+        ),
         "{said}"
     );
     assert!(

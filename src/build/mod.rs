@@ -740,7 +740,10 @@ fn compile_step(
 ) -> Result<(), StepError> {
     let limits = Limits {
         wall,
-        cpu_seconds: wall.as_secs().max(1) * 2,
+        // rustc's threads share the CPU limit; the wall clock decides here
+        // (the linker runs while rustc waits, so no idle rule either).
+        cpu: wall * 2,
+        idle: None,
         address_space: Some(COMPILE_ADDRESS_SPACE),
         file_size: COMPILE_FILE_SIZE,
         open_files: 1024,
@@ -852,9 +855,9 @@ fn limit_or_environment(exit: Exit, stderr: &str, limits: &Limits) -> Option<Ste
     }
     match exit {
         Exit::Signal(libc::SIGABRT) => memory(),
-        Exit::Signal(libc::SIGXCPU) => Some(StepError::Limit(format!(
+        Exit::CpuLimit => Some(StepError::Limit(format!(
             "your code made the compiler run out of time (more than {} s of CPU time)",
-            limits.cpu_seconds
+            limits.cpu.as_secs()
         ))),
         Exit::Signal(libc::SIGXFSZ) => Some(StepError::Limit(format!(
             "your code made the compiler write a file larger than {} MiB",

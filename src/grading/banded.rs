@@ -5,6 +5,8 @@
 //! class per held-out example, never told the labels, and its score is the
 //! points of the best band its accuracy reaches (0 in an ungraded contest).
 
+use super::budget::cpu_seconds;
+use super::budget::Budget;
 use super::run::Run;
 use super::score::{hidden_reason, round_seconds};
 use super::{Grader, Which};
@@ -16,7 +18,7 @@ use crate::report::untrusted;
 use anyhow::Result;
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::time::Instant;
+use std::time::Duration;
 
 type Runs = BTreeMap<(String, String), Run>;
 
@@ -28,7 +30,7 @@ impl Grader {
         &self,
         probe: &Path,
         work: &Path,
-        start: Instant,
+        budget: &Budget,
         tests: &mut [TestResult],
         runs: &mut Runs,
     ) -> Result<()> {
@@ -49,7 +51,8 @@ impl Grader {
         }
         // No second build with line tables for these: a training run's panic
         // inside a dependency is told without its line rather than run twice.
-        let more = self.run_all(probe, work, start, Which::Deferred(&ready))?;
+        let mut more = self.run_all(probe, work, budget, Which::Deferred(&ready))?;
+        self.explain_stops(&mut more);
         runs.extend(more);
         for (i, spec) in self.rubric.tests.iter().enumerate() {
             if spec.deferred() && ready.contains(&spec.item) {
@@ -114,9 +117,9 @@ impl Grader {
                 lines.push(format!("On {label}."));
                 lines.push(format!("Bands: {}.", bands_text(test)));
                 lines.push(format!(
-                    "The run took {:.2} s of its {} s budget.",
-                    run.seconds,
-                    trim(budget)
+                    "The run used {} of CPU time of its {} limit.",
+                    cpu_seconds(Duration::from_secs_f64(run.cpu)),
+                    cpu_seconds(Duration::from_secs_f64(budget))
                 ));
                 let points = band.map_or(0.0, |b| b.points);
                 // Ungraded: passed once in a band; graded: at full points only.
@@ -133,16 +136,12 @@ impl Grader {
                 } else {
                     reason
                 };
-                let said = if reason.starts_with("did not finish within") {
+                let said = if run.stopped_at.is_some() && run.cpu >= budget {
                     format!(
-                        "Training did not finish within its {} s budget and was stopped: fewer \
-                         epochs, larger mini-batches or smaller hidden layers train faster.",
-                        trim(budget)
-                    )
-                } else if reason.starts_with("used more than") {
-                    format!(
-                        "Training {reason} (all its threads together) and was stopped: fewer \
-                         epochs, larger mini-batches or smaller hidden layers train faster."
+                        "Training used its whole {} of CPU time (all its threads together) and \
+                         was stopped: fewer epochs, larger mini-batches or smaller hidden layers \
+                         train faster.",
+                        cpu_seconds(Duration::from_secs_f64(budget))
                     )
                 } else if let Some(rest) = reason.strip_prefix("not run: ") {
                     format!("Not run: {rest}.")

@@ -7,6 +7,7 @@
 //! with line tables and those items run again, so the feedback names the
 //! line. A submission without such a panic pays nothing.
 
+use super::budget::Budget;
 use super::run::Run;
 use super::{Grader, Which};
 use crate::build::{self, LineTables, Options};
@@ -28,7 +29,6 @@ impl Grader {
         runs: &BTreeMap<(String, String), Run>,
         wanted: &(dyn Fn(&str) -> bool + Sync),
         dir: &Path,
-        start: Instant,
     ) -> Result<BTreeMap<(String, String), Run>> {
         let mut located = BTreeMap::new();
         let unlocated: Vec<(String, String)> = runs
@@ -64,7 +64,12 @@ impl Grader {
         };
         let mut items: Vec<String> = unlocated.iter().map(|(item, _)| item.clone()).collect();
         items.dedup();
-        let mut again = self.run_all(&probe, dir, start, Which::Items(&items))?;
+        // Runs that already ran once, under a budget of their own: the
+        // grading's own runs go on meanwhile (isolated credit).
+        let budget = Budget::new(Duration::from_secs_f64(
+            self.rubric.limits.submission_seconds,
+        ));
+        let mut again = self.run_all(&probe, dir, &budget, Which::Items(&items))?;
         for key in &unlocated {
             // Same code, same inputs: the same panic, now with its line.
             if let Some(run) = again.remove(key) {

@@ -8,6 +8,7 @@
 
 pub mod answers;
 mod banded;
+pub mod budget;
 mod calls;
 mod checks;
 pub mod compare;
@@ -18,6 +19,7 @@ mod misfit;
 pub mod mistakes;
 mod run;
 mod score;
+mod solution_cpu;
 pub mod submission;
 
 use crate::build::{self, BuildFailure, Deps, Toolchain};
@@ -30,6 +32,7 @@ use crate::sandbox;
 use crate::sandbox::jail::Jail;
 use crate::{report::untrusted, sandbox::reaper};
 use anyhow::{Context, Result};
+use budget::Budget;
 use checks::check_rubric_against_fixtures;
 pub(crate) use run::Which;
 use run::{answer_caps, Run};
@@ -69,6 +72,9 @@ pub struct Grader {
     isolation: Option<isolate::Isolation>,
     /// The lab's known mistakes (`mistakes.json`), read on the first failure.
     mistakes: mistakes::Catalogue,
+    /// What the lab's solution needs per run, measured on the first run
+    /// stopped for time.
+    solution_cpu: std::sync::OnceLock<solution_cpu::SolutionCpu>,
     /// Each case's inputs as the probe reads them (JSON), made once: all a
     /// probe is ever given of a case.
     inputs: BTreeMap<String, Arc<[u8]>>,
@@ -116,6 +122,7 @@ impl Grader {
             answer_caps,
             isolation,
             mistakes: mistakes::Catalogue::new(&lab_fixtures),
+            solution_cpu: Default::default(),
             inputs,
         })
     }
@@ -158,6 +165,8 @@ impl Grader {
                     result: read.outputs.clone(),
                     printed: None,
                     seconds: 0.0,
+                    cpu: 0.0,
+                    stopped_at: None,
                     checked: Vec::new(),
                     mistakes: Vec::new(),
                 };
@@ -227,6 +236,10 @@ impl Grader {
             .tempdir()
             .context("cannot create a working folder")?;
         let wall = Duration::from_secs_f64(self.rubric.limits.compile_seconds);
+        // One budget for every run of this submission, whatever round.
+        let budget = Budget::new(Duration::from_secs_f64(
+            self.rubric.limits.submission_seconds,
+        ));
         let compile_start = Instant::now();
         let compile_cpu_start = sandbox::children_cpu_seconds();
         let options = build::Options {
@@ -283,7 +296,7 @@ impl Grader {
                         &student.source,
                         results.tests,
                         work.path(),
-                        start,
+                        &budget,
                         Some(&misfit),
                     )?;
                     reaper::sweep(Duration::from_secs(1));
@@ -311,7 +324,8 @@ impl Grader {
         let compile_seconds = compile_start.elapsed().as_secs_f64();
         let compile_cpu = sandbox::children_cpu_seconds() - compile_cpu_start;
         let run_start = Instant::now();
-        let mut runs = self.run_all(&probe, work.path(), start, Which::Main)?;
+        let mut runs = self.run_all(&probe, work.path(), &budget, Which::Main)?;
+        self.explain_stops(&mut runs);
         runs.extend(written.runs.clone());
         if std::env::var_os("GRADE_TIMINGS").is_some() {
             eprintln!(
@@ -332,7 +346,7 @@ impl Grader {
             .collect::<Vec<_>>();
         // Tests that wait for others (a training run) start now, if those
         // passed as written: the run uses every function as the student wrote it.
-        self.run_deferred(&probe, work.path(), start, &mut tests, &mut runs)?;
+        self.run_deferred(&probe, work.path(), &budget, &mut tests, &mut runs)?;
         // Isolated credit grades failed tests again (nothing runs when all
         // pass). Meanwhile, on the other core, the probe is built again with
         // line tables to name the student's line behind each panic inside a
@@ -353,17 +367,11 @@ impl Grader {
         };
         let (mut tests, located) = std::thread::scope(|s| -> Result<_> {
             let locating = s.spawn(|| {
-                self.locate_panics(
-                    &student.source,
-                    &runs,
-                    &wanted,
-                    &work.path().join("lines"),
-                    start,
-                )
+                self.locate_panics(&student.source, &runs, &wanted, &work.path().join("lines"))
             });
             let tests = match &self.isolation {
                 Some(iso) => {
-                    self.isolate(iso, &student.source, tests, work.path(), start, None)?
+                    self.isolate(iso, &student.source, tests, work.path(), &budget, None)?
                         .0
                 }
                 None => tests,

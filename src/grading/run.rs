@@ -3,6 +3,7 @@
 //! a time; each run settled (checked against the fixtures) as it finishes,
 //! so that no answer is kept longer than it takes to judge it.
 
+use super::budget::{cpu_seconds, Budget};
 use super::Grader;
 use crate::lab::fixture::Case;
 use crate::report::untrusted;
@@ -14,7 +15,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Which (item, case) runs `run_all` starts.
 #[derive(Clone, Copy)]
@@ -48,6 +49,16 @@ pub const ANSWER_FLOOR: usize = 64 << 10;
 /// file-size limit alone applies). The probes write no file at all.
 pub const RUN_DISK_BYTES: u64 = 16 << 20;
 
+/// A run's wall-clock backstop: this many times its CPU limit, plus
+/// [`WALL_SLACK`]. A computing run on two cores shared with eight busy
+/// processes and the other runs gets about a sixth of a core; the backstop
+/// leaves it more than that, so only a run that waits meets it.
+pub const WALL_PER_CPU: u32 = 10;
+pub const WALL_SLACK: Duration = Duration::from_secs(10);
+/// A run that uses less than 1 % of a CPU over this long is waiting, not
+/// computing, and is stopped (see `sandbox::IDLE_SHARE`).
+pub const IDLE_WINDOW: Duration = Duration::from_secs(5);
+
 /// The outcome of running one item on one case.
 #[derive(Debug, Clone)]
 pub(super) struct Run {
@@ -58,6 +69,11 @@ pub(super) struct Run {
     /// What the student's code printed, if anything (kept short).
     pub(super) printed: Option<String>,
     pub(super) seconds: f64,
+    /// CPU time the run used.
+    pub(super) cpu: f64,
+    /// The run was stopped for time: its CPU limit (for the reference's
+    /// figure, added to the reason once known).
+    pub(super) stopped_at: Option<f64>,
     /// Each test's verdict on this run, by test name, worked out as the
     /// answer arrived (so that the answer itself need not be kept).
     pub(super) checked: Vec<(String, Result<(), Checked>)>,
@@ -96,12 +112,12 @@ pub(super) fn answer_caps(cases: &BTreeMap<String, Case>) -> BTreeMap<(String, S
 
 impl Grader {
     /// Runs every distinct (item, case) of `which` tests the rubric needs,
-    /// `jobs` at a time.
+    /// `jobs` at a time, each within what `budget` admits.
     pub(super) fn run_all(
         &self,
         probe: &Path,
         work: &Path,
-        start: Instant,
+        budget: &Budget,
         which: Which,
     ) -> Result<BTreeMap<(String, String), Run>> {
         use std::os::unix::fs::DirBuilderExt;
@@ -153,7 +169,7 @@ impl Grader {
         }
         // Written answers come from the answers file, not the probe.
         needed.retain(|(item, _)| !self.lab.is_answers_item(item));
-        let budget = Duration::from_secs_f64(self.rubric.limits.submission_seconds);
+        budget.new_round();
         let queue = Mutex::new(needed.into_iter().enumerate());
         let done = Mutex::new(BTreeMap::new());
         let failure: Mutex<Option<anyhow::Error>> = Mutex::new(None);
@@ -165,28 +181,32 @@ impl Grader {
                     }
                     let next = queue.lock().expect("queue").next();
                     let Some((k, (item, case))) = next else { break };
-                    let run = if start.elapsed() >= budget {
-                        Ok(Run {
-                            result: Err(format!(
-                                "not run: the submission used up its {} s time budget",
-                                budget.as_secs()
-                            )),
+                    let limit = Duration::from_secs_f64(self.run_seconds(&item));
+                    let run = match budget.admit(k, limit) {
+                        Err(refused) => Ok(Run {
+                            result: Err(refused.message()),
                             printed: None,
                             seconds: 0.0,
+                            cpu: 0.0,
+                            stopped_at: None,
                             checked: Vec::new(),
                             mistakes: Vec::new(),
-                        })
-                    } else {
-                        self.run_one(
-                            probe,
-                            (&item, &case),
-                            &tree,
-                            // A folder of this round's own: a later round on
-                            // the same probe (the runs that wait) never meets
-                            // a folder an earlier run left behind.
-                            &runs_dir.join(format!("{}{k}", which.folder_prefix())),
-                            budget.saturating_sub(start.elapsed()),
-                        )
+                        }),
+                        Ok(ticket) => {
+                            let run = self.run_one(
+                                probe,
+                                (&item, &case),
+                                &tree,
+                                // A folder of this round's own: a later round
+                                // on the same probe (the runs that wait) never
+                                // meets a folder an earlier run left behind.
+                                &runs_dir.join(format!("{}{k}", which.folder_prefix())),
+                                ticket.limit,
+                            );
+                            let used = run.as_ref().map_or(0.0, |r| r.cpu);
+                            budget.end(ticket, Duration::from_secs_f64(used));
+                            run
+                        }
                     };
                     match run {
                         Ok(mut run) => {
@@ -208,16 +228,16 @@ impl Grader {
 
     /// Runs `item` on one case in a fresh folder of its own (created here,
     /// removed after: no run sees another's files), with a private, sized
-    /// tmpfs on it when the machine allows. The grader's own failures (its
-    /// files, its folders, starting the probe) are errors, never the
-    /// student's failed case.
+    /// tmpfs on it when the machine allows, and at most `cpu_cap` of CPU
+    /// time. The grader's own failures (its files, its folders, starting the
+    /// probe) are errors, never the student's failed case.
     pub(super) fn run_one(
         &self,
         probe: &Path,
         (item, case): (&str, &str),
         tree: &Path,
         run_dir: &Path,
-        budget_left: Duration,
+        cpu_cap: Duration,
     ) -> Result<Run> {
         let l = &self.rubric.limits;
         std::fs::create_dir(run_dir)
@@ -236,14 +256,14 @@ impl Grader {
             .get(&(item.to_string(), case.to_string()))
             .copied()
             .unwrap_or(ANSWER_FLOOR);
-        // Never past the submission's budget, however long the run may take.
-        let seconds = self
-            .run_seconds(item)
-            .min(budget_left.as_secs_f64())
-            .max(0.001);
+        // Never past what the submission's budget admitted.
+        let cpu = Duration::from_secs_f64(self.run_seconds(item))
+            .min(cpu_cap)
+            .max(Duration::from_millis(1));
         let limits = Limits {
-            wall: Duration::from_secs_f64(seconds),
-            cpu_seconds: seconds.ceil() as u64 + 1,
+            wall: cpu * WALL_PER_CPU + WALL_SLACK,
+            cpu,
+            idle: Some(IDLE_WINDOW),
             address_space: Some(l.memory_mib << 20),
             file_size: RUN_DISK_BYTES,
             open_files: 64,
@@ -269,17 +289,20 @@ impl Grader {
         let outcome = sandbox::run(cmd, input, &limits, Some(Arc::new(confinement)))
             .context("the grader could not run the probe")?;
         drop(cleanup);
+        let stopped = matches!(outcome.exit, Exit::CpuLimit | Exit::TimedOut | Exit::Idle);
         Ok(Run {
             printed: (!outcome.stdout.is_empty()).then(|| outcome.stdout.text()),
             seconds: outcome.elapsed.as_secs_f64(),
+            cpu: outcome.cpu.as_secs_f64(),
+            stopped_at: stopped.then_some(cpu.as_secs_f64()),
             result: interpret(&outcome, &limits),
             checked: Vec::new(),
             mistakes: Vec::new(),
         })
     }
 
-    /// A run's time limit: the longest `seconds` of the tests of its item,
-    /// else the rubric's `case_seconds`.
+    /// A run's CPU time limit: the longest `seconds` of the tests of its
+    /// item, else the rubric's `case_seconds`.
     pub(super) fn run_seconds(&self, item: &str) -> f64 {
         self.rubric
             .tests
@@ -320,7 +343,7 @@ fn interpret(outcome: &Outcome, limits: &Limits) -> Result<Value, String> {
             (Ok(Answer::Ok(v)), Exit::Code(0)) => Ok(v),
             (Ok(Answer::Ok(_)), exit) => Err(format!(
                 "answered, then {}",
-                describe_exit(exit, &stderr, limits)
+                describe_exit(exit, &stderr, limits, outcome.cpu, true)
             )),
             (Ok(Answer::Panic(msg)), _) => Err(panic_message(&msg)),
             (Ok(Answer::Error(msg)), _) => Err(match msg.strip_prefix(reference::wire::REFUSED) {
@@ -331,10 +354,24 @@ fn interpret(outcome: &Outcome, limits: &Limits) -> Result<Value, String> {
             (Err(why), _) => Err(format!("its answer was invalid: {why}")),
         };
     }
-    Err(describe_exit(outcome.exit, &stderr, limits))
+    Err(describe_exit(
+        outcome.exit,
+        &stderr,
+        limits,
+        outcome.cpu,
+        false,
+    ))
 }
 
-fn describe_exit(exit: Exit, stderr: &str, limits: &Limits) -> String {
+/// How a run ended, for the student; `used` is its CPU time, `answered`
+/// whether its answer came before the end.
+fn describe_exit(
+    exit: Exit,
+    stderr: &str,
+    limits: &Limits,
+    used: Duration,
+    answered: bool,
+) -> String {
     if stderr.contains("has overflowed its stack") {
         return "overflowed its stack (unbounded recursion?)".into();
     }
@@ -345,13 +382,27 @@ fn describe_exit(exit: Exit, stderr: &str, limits: &Limits) -> String {
         );
     }
     match exit {
-        Exit::TimedOut => format!(
-            "did not finish within {} s and was stopped (an endless loop?)",
-            limits.wall.as_secs_f64()
+        Exit::CpuLimit if answered => format!(
+            "kept running until its {} CPU time limit and was stopped",
+            cpu_seconds(limits.cpu)
         ),
-        Exit::Signal(libc::SIGXCPU) => {
-            format!("used more than {} s of CPU time", limits.cpu_seconds)
-        }
+        Exit::CpuLimit => format!(
+            "used its whole {} of CPU time without answering and was stopped (an endless \
+             loop, or far more work than the task needs?)",
+            cpu_seconds(limits.cpu)
+        ),
+        Exit::Idle => format!(
+            "waited {} s without computing and was stopped (a sleep, or waiting for \
+             something that never comes?)",
+            limits.idle.unwrap_or_default().as_secs()
+        ),
+        Exit::TimedOut => format!(
+            "was stopped at the {} s wall-clock backstop, having used {} of CPU time \
+             (its limit is {})",
+            limits.wall.as_secs(),
+            cpu_seconds(used),
+            cpu_seconds(limits.cpu)
+        ),
         Exit::Signal(libc::SIGXFSZ) => "wrote a file larger than the limit".into(),
         // Safe Rust only segfaults by running off its stack; under the sandbox
         // std cannot always tell and print its own message.

@@ -419,8 +419,19 @@ pub(super) fn hidden_reason(reason: &str) -> String {
             "not implemented yet",
             "not implemented yet (todo!() reached)",
         ),
-        ("did not finish within", "timed out"),
-        ("used more than", "timed out (used up its CPU time)"),
+        (
+            "used its whole",
+            "timed out (used its whole CPU time limit)",
+        ),
+        (
+            "kept running until",
+            "timed out (kept running after answering)",
+        ),
+        ("waited", "timed out (waited without computing)"),
+        (
+            "was stopped at the",
+            "timed out (stopped at the wall-clock backstop)",
+        ),
         ("ran out of memory", "ran out of memory"),
         ("overflowed its stack", "overflowed its stack"),
         ("crashed", "crashed (most likely a stack overflow)"),
@@ -530,7 +541,15 @@ mod tests {
                 "answered, then exited with code 3",
                 "answered, then no answer (exited before answering)",
             ),
-            ("did not finish within 10 s and was stopped", "timed out"),
+            (
+                "used its whole 10 s of CPU time without answering and was stopped (an \
+                 endless loop?) The reference solution needs 0.02 s here.",
+                "timed out (used its whole CPU time limit)",
+            ),
+            (
+                "was stopped at the 110 s wall-clock backstop, having used 3.25 s of CPU time",
+                "timed out (stopped at the wall-clock backstop)",
+            ),
             (
                 "ran out of memory (the limit is 1024 MiB)",
                 "ran out of memory",

@@ -57,9 +57,10 @@ pub struct LeaderboardSpec {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Limits {
-    /// Wall-clock limit for one case's probe run.
+    /// CPU-time limit for one case's probe run (load does not change CPU
+    /// time; a generous wall-clock backstop stands behind it).
     pub case_seconds: f64,
-    /// Wall-clock budget for all of a submission's probe runs.
+    /// CPU-time budget for all of a submission's probe runs.
     pub submission_seconds: f64,
     /// Wall-clock limit for compiling the submission.
     pub compile_seconds: f64,

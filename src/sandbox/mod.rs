@@ -1,6 +1,13 @@
 //! Running one untrusted child: its own process group, resource limits set
-//! before it executes anything, a wall-clock deadline, a dedicated answer
-//! descriptor, and bounded capture of everything it prints.
+//! before it executes anything, a CPU-time limit with a wall-clock backstop,
+//! a dedicated answer descriptor, and bounded capture of everything it
+//! prints.
+//!
+//! Time is judged on CPU time because load cannot change it: the same code
+//! uses the same CPU on a quiet machine and on one running eight other jobs,
+//! while its wall-clock time grows with the load. The wall-clock deadline is
+//! only a backstop, and a child that sits waiting (a sleep, a read that never
+//! ends) is stopped by the idle rule instead of at that backstop.
 //!
 //! Limits are applied by the spawning side (`pre_exec`), never by the child's
 //! own code: student code can run before `main` (a static in `.init_array`).
@@ -16,7 +23,7 @@ pub mod reaper;
 use crate::sandbox::jail::Confinement;
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
-use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -26,8 +33,17 @@ pub const ANSWER_FD: RawFd = 3;
 
 #[derive(Clone, Debug)]
 pub struct Limits {
+    /// Wall-clock backstop: generous, since load stretches it.
     pub wall: Duration,
-    pub cpu_seconds: u64,
+    /// CPU time (user + system, every thread) the child may use: the limit
+    /// that decides. Watched to within a poll (20 ms); the kernel's
+    /// `RLIMIT_CPU`, a second later, backs it up and bounds every process
+    /// the child forks.
+    pub cpu: Duration,
+    /// Stop the child once it has used less than [`IDLE_SHARE`] of a CPU
+    /// over this much wall-clock time: it is waiting, not computing, and
+    /// would otherwise hold its slot until the backstop.
+    pub idle: Option<Duration>,
     /// Address space in bytes; `None` leaves it unlimited.
     pub address_space: Option<u64>,
     pub file_size: u64,
@@ -48,7 +64,12 @@ pub struct Limits {
 pub enum Exit {
     Code(i32),
     Signal(i32),
+    /// Stopped at the wall-clock backstop.
     TimedOut,
+    /// Stopped for using its CPU time (`Limits::cpu`).
+    CpuLimit,
+    /// Stopped by the idle rule (`Limits::idle`).
+    Idle,
     /// Stopped because its stderr said `Limits::stop_on_stderr`.
     Stopped,
 }
@@ -64,7 +85,17 @@ pub struct Outcome {
     pub stdout: Captured,
     pub stderr: Captured,
     pub elapsed: Duration,
+    /// CPU time the child used (with every descendant it waited for).
+    pub cpu: Duration,
 }
+
+/// Below this share of one CPU over `Limits::idle`, a child is idle. A
+/// computing child gets far more even on a loaded machine (a fifth of a core
+/// with eight busy processes on two cores); a sleeping one gets nothing.
+pub const IDLE_SHARE: f64 = 0.01;
+
+/// How often a running child's CPU time is read.
+const CPU_SAMPLE: Duration = Duration::from_millis(20);
 
 /// Output kept within a bound: the head and the tail, with the middle counted.
 #[derive(Debug, Default)]
@@ -211,18 +242,39 @@ pub fn run(
     let deadline = start + limits.wall;
     let mut exit: Option<Exit> = None;
     let mut timed_out = false;
+    let mut stopped_for: Option<Exit> = None;
+    let mut cpu = Duration::ZERO;
+    let mut sampled = start;
+    // The idle rule's window: when it began, and the CPU used by then.
+    let mut idle_mark = (start, Duration::ZERO);
     let mut drain_until: Option<Instant> = None;
     loop {
         if exit.is_none() {
-            if let Some(status) = child.try_wait()? {
-                exit = Some(match (status.code(), status.signal()) {
-                    (Some(code), _) => Exit::Code(code),
-                    (None, Some(sig)) => Exit::Signal(sig),
-                    (None, None) => Exit::Code(-1),
-                });
+            if let Some((status, used)) = reap(group)? {
+                cpu = used;
+                exit = Some(status);
             } else if Instant::now() >= deadline && !timed_out {
                 timed_out = true;
                 kill_group(group);
+            } else if stopped_for.is_none() && sampled.elapsed() >= CPU_SAMPLE {
+                sampled = Instant::now();
+                if let Some(used) = process_cpu(group) {
+                    cpu = used;
+                    if used >= limits.cpu {
+                        stopped_for = Some(Exit::CpuLimit);
+                        kill_group(group);
+                    } else if let Some(window) = limits.idle {
+                        if sampled - idle_mark.0 >= window {
+                            if (used - idle_mark.1).as_secs_f64()
+                                < window.as_secs_f64() * IDLE_SHARE
+                            {
+                                stopped_for = Some(Exit::Idle);
+                                kill_group(group);
+                            }
+                            idle_mark = (sampled, used);
+                        }
+                    }
+                }
             }
             if exit.is_some() {
                 // Background children must not outlive the case.
@@ -297,6 +349,13 @@ pub fn run(
     if timed_out && !matches!(exit, Some(Exit::Code(_))) {
         exit = Some(Exit::TimedOut);
     }
+    if let Some(why) = stopped_for.filter(|_| !matches!(exit, Some(Exit::Code(_)))) {
+        exit = Some(why);
+    }
+    // The kernel's backstop for the CPU limit is that limit too.
+    if exit == Some(Exit::Signal(libc::SIGXCPU)) {
+        exit = Some(Exit::CpuLimit);
+    }
     if stopped && !matches!(exit, Some(Exit::Code(0))) {
         exit = Some(Exit::Stopped);
     }
@@ -309,7 +368,57 @@ pub fn run(
         stdout: out.captured,
         stderr: err.captured,
         elapsed,
+        cpu,
     })
+}
+
+/// Reaps `pid` if it has exited: how it ended and the CPU time it used
+/// (with the descendants it waited for), from the kernel's own account.
+fn reap(pid: libc::pid_t) -> io::Result<Option<(Exit, Duration)>> {
+    let mut status = 0;
+    // SAFETY: wait4 fills the status and the rusage it is given.
+    let (ret, usage) = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        let ret = libc::wait4(pid, &mut status, libc::WNOHANG, &mut usage);
+        (ret, usage)
+    };
+    if ret < 0 {
+        let err = io::Error::last_os_error();
+        return if err.kind() == io::ErrorKind::Interrupted {
+            Ok(None)
+        } else {
+            Err(err)
+        };
+    }
+    if ret == 0 {
+        return Ok(None);
+    }
+    let exit = if libc::WIFEXITED(status) {
+        Exit::Code(libc::WEXITSTATUS(status))
+    } else if libc::WIFSIGNALED(status) {
+        Exit::Signal(libc::WTERMSIG(status))
+    } else {
+        Exit::Code(-1)
+    };
+    let time = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    Ok(Some((exit, time(usage.ru_utime) + time(usage.ru_stime))))
+}
+
+/// The CPU time (user + system, all threads) a running process has used so
+/// far, from `/proc/<pid>/stat`; `None` where that cannot be read (the
+/// kernel's `RLIMIT_CPU` then stands alone).
+fn process_cpu(pid: libc::pid_t) -> Option<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The name, in parentheses, may hold spaces: the fields follow its end.
+    let fields: Vec<&str> = stat
+        .get(stat.rfind(')')? + 1..)?
+        .split_whitespace()
+        .collect();
+    // utime and stime are fields 14 and 15; the list starts at field 3.
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    // SAFETY: sysconf has no preconditions.
+    let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    (per_second > 0).then(|| Duration::from_secs_f64(ticks as f64 / per_second as f64))
 }
 
 /// Spawns, retrying while the system is out of processes for the child's
@@ -466,7 +575,9 @@ fn apply_limits(l: &Limits) -> io::Result<()> {
         // SAFETY: lim is a valid rlimit.
         check(unsafe { libc::setrlimit(resource, &lim) })
     };
-    set(libc::RLIMIT_CPU, l.cpu_seconds, l.cpu_seconds + 1)?;
+    // Whole seconds, over a second past the watched limit: the watch speaks first.
+    let cpu = l.cpu.as_secs() + 2;
+    set(libc::RLIMIT_CPU, cpu, cpu + 1)?;
     set(libc::RLIMIT_FSIZE, l.file_size, l.file_size)?;
     set(libc::RLIMIT_NOFILE, l.open_files, l.open_files)?;
     set(libc::RLIMIT_CORE, 0, 0)?;
@@ -501,7 +612,8 @@ mod tests {
     fn limits() -> Limits {
         Limits {
             wall: Duration::from_secs(5),
-            cpu_seconds: 5,
+            cpu: Duration::from_secs(5),
+            idle: None,
             address_space: None,
             file_size: 1 << 20,
             open_files: 64,
@@ -568,6 +680,53 @@ mod tests {
         let out = sh("while :; do :; done", &l);
         assert_eq!(out.exit, Exit::TimedOut);
         assert!(out.elapsed < Duration::from_secs(3), "{:?}", out.elapsed);
+    }
+
+    #[test]
+    fn a_busy_loop_is_stopped_at_its_cpu_limit_not_the_wall_clock() {
+        let l = Limits {
+            cpu: Duration::from_millis(300),
+            ..limits()
+        };
+        let out = sh("while :; do :; done", &l);
+        assert_eq!(out.exit, Exit::CpuLimit);
+        assert!(out.cpu >= Duration::from_millis(300), "{:?}", out.cpu);
+        assert!(out.cpu < Duration::from_millis(1500), "{:?}", out.cpu);
+    }
+
+    #[test]
+    fn the_cpu_time_used_is_measured_not_the_time_waited() {
+        // A second of sleep, then a little work: the CPU time is the work's.
+        let out = sh(
+            "sleep 1; i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done",
+            &limits(),
+        );
+        assert_eq!(out.exit, Exit::Code(0));
+        assert!(out.elapsed >= Duration::from_secs(1), "{:?}", out.elapsed);
+        assert!(out.cpu > Duration::ZERO, "{:?}", out.cpu);
+        assert!(out.cpu < Duration::from_millis(900), "{:?}", out.cpu);
+    }
+
+    #[test]
+    fn a_child_that_only_waits_is_stopped_by_the_idle_rule() {
+        let l = Limits {
+            idle: Some(Duration::from_millis(400)),
+            ..limits()
+        };
+        let out = sh("sleep 30", &l);
+        assert_eq!(out.exit, Exit::Idle);
+        assert!(out.elapsed < Duration::from_secs(3), "{:?}", out.elapsed);
+    }
+
+    #[test]
+    fn a_computing_child_is_never_idle() {
+        let l = Limits {
+            idle: Some(Duration::from_millis(200)),
+            cpu: Duration::from_millis(900),
+            ..limits()
+        };
+        let out = sh("while :; do :; done", &l);
+        assert_eq!(out.exit, Exit::CpuLimit);
     }
 
     #[test]

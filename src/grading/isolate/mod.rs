@@ -39,6 +39,8 @@
 mod feedback;
 mod plan;
 
+use super::budget::cpu_seconds;
+use super::budget::Budget;
 use super::calls::Calls;
 use super::{Grader, Which};
 use crate::build::variant::{self, Source};
@@ -245,7 +247,7 @@ impl Grader {
     /// Grades the failed tests of `tests` (as written) again under isolated
     /// credit, in `work`; returns the tests with their isolated scores and
     /// both results in their feedback, and whether any variant compiled.
-    /// `source` is the student's file; `start`, when the grading began;
+    /// `source` is the student's file; `budget`, the submission's runs';
     /// `misfit`, why the file compiled nothing as written, if it did not.
     pub(super) fn isolate(
         &self,
@@ -253,7 +255,7 @@ impl Grader {
         source: &str,
         mut tests: Vec<TestResult>,
         work: &Path,
-        start: Instant,
+        budget: &Budget,
         misfit: Option<&ApiMisfit>,
     ) -> Result<(Vec<TestResult>, bool)> {
         let (failed, failing) = iso.failed(&tests, &self.rubric);
@@ -274,7 +276,6 @@ impl Grader {
         let mut notes: BTreeMap<usize, String> = BTreeMap::new();
         let mut compiled = false;
         let mut builds = 0;
-        let budget = Duration::from_secs_f64(self.rubric.limits.submission_seconds);
         let mut next = match misfit {
             Some(m) => misfit_variant(iso, &student, m, &failing),
             None => plan.next_variant(),
@@ -324,8 +325,9 @@ impl Grader {
                 .copied()
                 .filter(|&i| variant.items.contains(&self.rubric.tests[i].item))
                 .collect();
-            let left = budget.saturating_sub(start.elapsed());
-            if builds == VARIANT_BUILDS || left < Duration::from_millis(100) {
+            let spent = budget.cpu_left() < Duration::from_millis(100)
+                || budget.wall_left() == Duration::ZERO;
+            if builds == VARIANT_BUILDS || spent {
                 let why = if builds == VARIANT_BUILDS {
                     format!(
                         "isolated credit builds at most {VARIANT_BUILDS} variants of a \
@@ -333,8 +335,8 @@ impl Grader {
                     )
                 } else {
                     format!(
-                        "the submission's {} s time budget was used up",
-                        budget.as_secs()
+                        "the submission's {} of CPU time for its runs was used up",
+                        cpu_seconds(budget.cpu())
                     )
                 };
                 for &i in &waiting {
@@ -362,7 +364,8 @@ impl Grader {
             let dir = work.join(format!("isolated-{k}"));
             std::fs::create_dir(&dir)
                 .with_context(|| format!("cannot create {}", dir.display()))?;
-            let wall = Duration::from_secs_f64(self.rubric.limits.compile_seconds).min(left);
+            let wall =
+                Duration::from_secs_f64(self.rubric.limits.compile_seconds).min(budget.wall_left());
             let options = build::Options {
                 wall,
                 lines: build::LineTables::Without,
@@ -414,7 +417,8 @@ impl Grader {
             let mut runs = BTreeMap::new();
             if let Some(probe) = &probe {
                 compiled = true;
-                runs = self.run_all(probe, &dir, start, Which::Items(&variant.items))?;
+                runs = self.run_all(probe, &dir, budget, Which::Items(&variant.items))?;
+                self.explain_stops(&mut runs);
             }
             for item in &variant.items {
                 let mut passed = true;
