@@ -84,6 +84,40 @@ fn output_of<'a>(results: &'a Value, number: &str) -> &'a str {
         .unwrap_or_else(|| panic!("no test {number}: {results}"))
 }
 
+/// A correct solution of each training lab written the slow way (index
+/// loops, a fresh array per step: tests/styles/) is graded five times at
+/// once while eight processes compute on the same cores: every grading gets
+/// full marks, test for test. Each grading's runs then get a small share of
+/// a core, so their wall-clock time grows several times; their CPU time
+/// does not, and that is what their limits count.
+#[test]
+fn a_slow_correct_solution_gets_full_marks_five_times_under_load() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for (lab, source) in [
+        ("cs240", include_str!("styles/cs240_loops.rs")),
+        ("twolayernet", include_str!("styles/twolayernet_loops.rs")),
+        ("lab3", include_str!("styles/lab3_loops.rs")),
+        ("modular", include_str!("styles/modular_loops.rs")),
+    ] {
+        let full: f64 = max_scores(lab).iter().map(|(_, points)| points).sum();
+        let _busy = Busy::start(8);
+        let gradings: Vec<Value> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..5)
+                .map(|_| s.spawn(move || grade_loaded(root, lab, source, 0)))
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        for results in &gradings {
+            assert_eq!(results["score"].as_f64(), Some(full), "{lab}: {results}");
+            assert_eq!(
+                verdicts(results),
+                verdicts(&gradings[0]),
+                "{lab}: {results}"
+            );
+        }
+    }
+}
+
 /// A copy of the data with `changes` made to `rubrics/<lab>.toml`.
 fn root_with(lab: &str, changes: &[(&str, &str)]) -> tempfile::TempDir {
     let root = copy_of_root();

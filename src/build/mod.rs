@@ -23,10 +23,6 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Optimisation level of the student's crate and the probe. Dependencies are
-/// always built in release.
-pub const OPT_LEVEL: &str = "0";
-
 /// Whether the probe carries line tables. They cost about a fifth of the
 /// compile (debug information for every ndarray generic the crate
 /// instantiates), and only a panic inside a dependency needs them, to name
@@ -546,7 +542,7 @@ pub fn build(
     provided::check(source, &provided_modules).map_err(BuildFailure::Refused)?;
     let probe = out_dir.join("probe");
     let command = |without: &[String]| {
-        let mut bin = rustc(&seen, &crate_dir, &tmp_dir, lines);
+        let mut bin = rustc(&seen, &crate_dir, &tmp_dir, lines, lab.spec.probe.opt_level);
         bin.args([
             "--crate-type",
             "bin",
@@ -634,7 +630,9 @@ struct Seen {
     deps_dir: PathBuf,
 }
 
-fn rustc(seen: &Seen, cwd: &Path, tmp: &Path, lines: LineTables) -> Command {
+/// The compiler for the student's crate and the probe, at the lab's
+/// `opt_level` (dependencies are always built in release).
+fn rustc(seen: &Seen, cwd: &Path, tmp: &Path, lines: LineTables, opt_level: u8) -> Command {
     let mut cmd = Command::new(&seen.rustc);
     // A bare environment: compile-time `env!` in student code sees nothing of ours.
     cmd.env_clear()
@@ -651,7 +649,7 @@ fn rustc(seen: &Seen, cwd: &Path, tmp: &Path, lines: LineTables) -> Command {
     ])
     .args([
         "-C",
-        &format!("opt-level={OPT_LEVEL}"),
+        &format!("opt-level={opt_level}"),
         "-C",
         match lines {
             LineTables::Without => "debuginfo=0",

@@ -93,6 +93,12 @@ pub struct ProbeSpec {
     /// The first (the adapter) provides `call(item, inputs)`; it reaches the
     /// student's code as `super::lab` and the wire format as `crate::wire`.
     pub modules: Vec<String>,
+    /// The optimisation level the student's code and the probe are compiled
+    /// at (0 to 3). 0 compiles fastest; a lab whose runs are long enough
+    /// that a slower compile pays for itself may choose 1 (docs/PERFORMANCE.md
+    /// has both costs per lab).
+    #[serde(default)]
+    pub opt_level: u8,
 }
 
 #[derive(Debug)]
@@ -121,6 +127,13 @@ impl Lab {
                 "{}: name = \"{}\" but the folder is \"{name}\"; make them agree",
                 file.display(),
                 spec.name
+            );
+        }
+        if spec.probe.opt_level > 3 {
+            bail!(
+                "{}: [probe] opt_level = {} is not a level rustc knows; use 0, 1, 2 or 3",
+                file.display(),
+                spec.probe.opt_level
             );
         }
         if !spec.handout.contains_key(&spec.student_file) {
