@@ -1,7 +1,8 @@
 //! Comparing a student's outputs with the expected ones, structurally and
 //! within tolerance, and saying precisely where they differ. Answers are
 //! validated here too: wrong kinds, wrong shapes and non-finite numbers are
-//! reported, never compared.
+//! reported, never compared (a hidden case's summary names the kind
+//! expected, never a shape or a length).
 //!
 //! Numbers are written in their shortest round-trip form, in scientific
 //! notation when very large or small ([`num`]). A failure may carry a
@@ -130,7 +131,7 @@ pub fn compare_with_inputs(
             Err(e) => {
                 return fail(
                     format!("expected a matrix, got {} ({e})", describe(got)),
-                    "wrong type",
+                    "wrong type (expected a matrix)",
                 )
             }
         };
@@ -177,7 +178,7 @@ pub fn compare_with_inputs(
             let Value::Array(have) = got else {
                 return fail(
                     format!("expected a list of {}, got {}", want.len(), describe(got)),
-                    "wrong type",
+                    "wrong type (expected a list)",
                 );
             };
             if want.len() != have.len() {
@@ -188,7 +189,10 @@ pub fn compare_with_inputs(
             }
             if want.iter().all(Value::is_number) {
                 let Ok(have) = have.iter().map(to_f64).collect::<Result<Vec<f64>, _>>() else {
-                    return fail("expected a list of numbers".into(), "wrong type");
+                    return fail(
+                        "expected a list of numbers".into(),
+                        "wrong type (expected a list of numbers)",
+                    );
                 };
                 let want: Vec<f64> = want.iter().filter_map(|v| v.as_f64()).collect();
                 return compare_values(&want, &have, 0, tol)
@@ -204,7 +208,7 @@ pub fn compare_with_inputs(
             let Ok(h) = to_f64(got) else {
                 return fail(
                     format!("expected a number, got {}", describe(got)),
-                    "wrong type",
+                    "wrong type (expected a number)",
                 );
             };
             let w = expected.as_f64().unwrap_or(f64::NAN);
@@ -883,6 +887,17 @@ mod tests {
     fn a_wrong_kind_is_reported() {
         let a = array![[1.0]];
         let m = compare(&from_tensor(&a), &serde_json::json!(1.0), "v", TOL).unwrap_err();
-        assert_eq!(m.summary, "wrong type");
+        assert_eq!(m.summary, "wrong type (expected a matrix)");
+        // The kind expected, never its shape or length (a hidden network's depth).
+        let m = compare(&from_f64(1.0), &serde_json::json!([1.0]), "v", TOL).unwrap_err();
+        assert_eq!(m.summary, "wrong type (expected a number)");
+        let m = compare(
+            &serde_json::json!([1.0, 2.0]),
+            &serde_json::json!(1.0),
+            "v",
+            TOL,
+        )
+        .unwrap_err();
+        assert_eq!(m.summary, "wrong type (expected a list)");
     }
 }
