@@ -10,7 +10,7 @@
 //! and the expected ones (a constant factor, a sign flip, a shifted,
 //! reversed or transposed answer, values outside an activation's range).
 
-use crate::lab::rubric::{Bound, Rule, TestSpec};
+use crate::lab::rubric::{Bound, Rule, TestSpec, Unit};
 use approx::relative_eq;
 use ndarray::Array2;
 use reference::wire::{kind, to_f64, to_tensor};
@@ -529,6 +529,22 @@ pub fn generic_hint_of(expected: &Value, got: &Value) -> Option<Hint> {
     hint_values(&w, &h, cols, HINT_TOL)
 }
 
+/// The hint for a number answer `x` outside the range of `unit`: what the
+/// question asks for, and the unit the answer seems to be in. Decided from
+/// the answer alone (never against the expected value, which it would
+/// reveal); `as_percentage` when it was written with `%`.
+pub fn unit_hint(unit: Unit, x: f64, as_percentage: bool) -> Option<String> {
+    let asks = format!("this question asks for {}", unit.describe());
+    match unit {
+        Unit::Fraction if as_percentage || (x > 1.0 && x <= 100.0) => {
+            Some(format!("{asks}, not a percentage"))
+        }
+        Unit::Percent if x > 0.0 && x <= 1.0 => Some(format!("{asks}, not a fraction")),
+        _ if unit.range().contains(&x) => None,
+        _ => Some(asks),
+    }
+}
+
 /// The first pattern that `have` shows against `want` (same length), checked
 /// within the looser of `tol` and [`HINT_TOL`].
 fn hint_values(want: &[f64], have: &[f64], cols: usize, tol: Tolerance) -> Option<Hint> {
@@ -806,6 +822,29 @@ mod tests {
             "a constant factor?"
         );
         assert_eq!(name(vec![0.25], vec![0.3]), None);
+    }
+
+    #[test]
+    fn unit_hints_come_from_the_answer_alone() {
+        let not_pct = "this question asks for a fraction between 0 and 1, not a percentage";
+        assert_eq!(
+            unit_hint(Unit::Fraction, 87.5, false).as_deref(),
+            Some(not_pct)
+        );
+        assert_eq!(unit_hint(Unit::Fraction, 0.875, false), None);
+        assert_eq!(
+            unit_hint(Unit::Fraction, -0.5, false).as_deref(),
+            Some("this question asks for a fraction between 0 and 1")
+        );
+        assert_eq!(
+            unit_hint(Unit::Percent, 0.875, false).as_deref(),
+            Some("this question asks for a percentage between 0 and 100, not a fraction")
+        );
+        assert_eq!(unit_hint(Unit::Percent, 87.5, false), None);
+        assert_eq!(
+            unit_hint(Unit::Percent, 870.0, false).as_deref(),
+            Some("this question asks for a percentage between 0 and 100")
+        );
     }
 
     #[test]
