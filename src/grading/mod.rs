@@ -160,6 +160,7 @@ impl Grader {
                     seconds: 0.0,
                     checked: Vec::new(),
                     mistakes: Vec::new(),
+                    notes: Vec::new(),
                 };
                 self.settle(&mut run, &t.item, &c.id);
                 runs.insert(key, run);
