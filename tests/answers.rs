@@ -478,3 +478,98 @@ fn an_answer_of_the_wrong_kind_names_the_kind_asked_never_the_value() {
     );
     assert!(!out.to_lowercase().contains("tanh"), "{out}");
 }
+
+#[test]
+fn a_percentage_where_a_fraction_is_asked_fails_with_a_hint_that_keeps_the_value() {
+    let solution = solution_answers(MODULAR).unwrap();
+    // 5.6's accuracies are fractions (the rubric's unit): 100 times the
+    // reference's, and the same written "N%", are percentages.
+    let a = expected_answer("written", "q5_6a_test_accuracy");
+    let b = expected_answer("written", "q5_6b_test_accuracy");
+    let a_pct = format!("{:.2}", a * 100.0);
+    let b_pct = format!("\"{:.2}%\"", b * 100.0);
+    let answers = with_answers(
+        &solution,
+        &[
+            ("q5_6a_test_accuracy", &a_pct),
+            ("q5_6b_test_accuracy", &b_pct),
+        ],
+    );
+    let hint = "hint: this question asks for a fraction between 0 and 1, not a percentage";
+    let failed = ["5.6(a) test accuracy", "5.6(b) test accuracy"];
+    let swapped = modular_root_with_written_cases_swapped();
+    for (root, hidden) in [(None, true), (Some(swapped.path()), false)] {
+        let r = grade_modular(root, &answers);
+        assert_only_failed(&r, &failed);
+        for name in failed {
+            let out = output(&r, name);
+            assert!(out.contains(hint), "{name}: {out}");
+            assert_eq!(out.contains("hidden case"), hidden, "{out}");
+            // The hint is the unit's, not a pattern against the expected value.
+            assert!(!out.contains("constant factor"), "{out}");
+        }
+        let out = output(&r, "5.6(b) test accuracy");
+        assert!(
+            out.contains(&format!(
+                "q5_6b_test_accuracy: read {b_pct} as {:.2} per cent",
+                b * 100.0
+            )),
+            "{out}"
+        );
+        if hidden {
+            for (name, x) in [("5.6(a) test accuracy", a), ("5.6(b) test accuracy", b)] {
+                let out = output(&r, name);
+                for shown in [
+                    format!("{x}"),
+                    format!("{x:.4}"),
+                    format!("{:.2}", x * 100.0),
+                ] {
+                    if !(name.contains("(b)") && shown == format!("{:.2}", b * 100.0)) {
+                        assert!(!out.contains(&shown), "{name} shows {shown}: {out}");
+                    }
+                }
+            }
+        } else {
+            let out = output(&r, "5.6(a) test accuracy");
+            assert!(
+                out.contains(&format!("got {a_pct}")),
+                "the public case shows the answer compared: {out}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_unit_the_expected_answers_break_stops_the_grader_at_load() {
+    // 1.4(a)'s β₂,₁ is no fraction: the rubric's promise is checked against
+    // the fixture, naming the test.
+    let root = copy_of_root();
+    let path = root.path().join("rubrics/modular.toml");
+    let rubric = std::fs::read_to_string(&path).unwrap();
+    let at = "name = \"1.4(a) beta 2,1\"\n";
+    assert!(rubric.contains(at));
+    std::fs::write(
+        &path,
+        rubric.replace(at, &format!("{at}unit = \"fraction\"\n")),
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let sub = dir.path().join("submission");
+    write_submission(MODULAR, &solution_source(MODULAR), &sub);
+    let out = run(grade_bin()
+        .env("GRADE_ROOT", root.path())
+        .args(["--lab", MODULAR, "--submission"])
+        .arg(&sub)
+        .arg("--out")
+        .arg(dir.path().join("results.json")));
+    assert!(!out.status.success(), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let beta21 = expected_answer("written_published", "q1_4_beta21");
+    assert!(
+        err.contains(&format!(
+            "(1.4(a) beta 2,1).unit: case written_published's expected q1_4_beta21 is {beta21}, \
+             not a fraction between 0 and 1"
+        )),
+        "{err}"
+    );
+}
