@@ -7,8 +7,18 @@
 //! The file is an upload file: found and read on `submission`'s terms (no
 //! link, no special file, capped). Whatever is wrong with it costs only the
 //! written tests; the code is graded all the same.
+//!
+//! An answer is read for its question ([`reading`]): people type numbers into
+//! the template's `""`, so text that is unambiguously a number is read as one
+//! where a number is asked (and an integer as text where text is asked), with
+//! a line saying so. Any other answer of the wrong kind is named with the
+//! kind expected, quoting only the student's own text, never the expected
+//! value, so hidden questions say it too.
 
+use crate::grading::compare::{num, unit_hint};
 use crate::grading::submission;
+use crate::lab::rubric::Unit;
+use crate::report::untrusted::quote;
 use reference::wire::from_f64;
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;
@@ -171,9 +181,211 @@ fn answer(value: &toml::Value) -> Option<Value> {
     }
 }
 
+/// How a written answer is taken for one question.
+#[derive(Debug, PartialEq)]
+pub enum Reading {
+    /// Compared as written.
+    AsWritten,
+    /// Compared as `value`, another kind than written; `note` says so.
+    Read { value: Value, note: String },
+    /// Not an answer this question can take: `why` quotes only the answer
+    /// (safe for a hidden question), and `hint` is the question's unit when
+    /// the answer is in another.
+    Refused { why: String, hint: Option<String> },
+}
+
+/// How `got` is read for a question whose expected answer is `expected` (its
+/// kind is what counts: a number, text or a list) and whose number is in
+/// `unit`, if the rubric says.
+pub fn reading(expected: &Value, got: &Value, unit: Option<Unit>) -> Reading {
+    let refused = |expected_kind: &str| Reading::Refused {
+        why: format!("expected {expected_kind}, got {}", described(got)),
+        hint: None,
+    };
+    match (expected, got) {
+        (Value::Number(_), Value::Number(_))
+        | (Value::String(_), Value::String(_))
+        | (Value::Array(_), Value::Array(_)) => Reading::AsWritten,
+        (Value::Number(_), Value::String(text)) => {
+            if let Some(x) = number_in(text) {
+                return Reading::Read {
+                    value: from_f64(x),
+                    note: format!(
+                        "read {} as the number {}; next time write it without quotes",
+                        quote(text),
+                        num(x)
+                    ),
+                };
+            }
+            let Some(p) = percentage_in(text) else {
+                return refused("a number");
+            };
+            match unit {
+                Some(Unit::Percent) => Reading::Read {
+                    value: from_f64(p),
+                    note: format!(
+                        "read {} as {} per cent; next time write the number alone, without \
+                         quotes or %",
+                        quote(text),
+                        num(p)
+                    ),
+                },
+                // Wrong as written, whatever its value: the question asks
+                // for a share, not per cent.
+                Some(Unit::Fraction) => Reading::Refused {
+                    why: format!("read {} as {} per cent", quote(text), num(p)),
+                    hint: unit_hint(Unit::Fraction, p, true),
+                },
+                // Per cent of what, unknown: not a number this question reads.
+                None => refused("a number"),
+            }
+        }
+        // An integer reads as its digits, unambiguously: a class named "3".
+        (Value::String(_), Value::Number(n)) if n.is_i64() || n.is_u64() => Reading::Read {
+            value: Value::String(n.to_string()),
+            note: format!("read {n} as the text \"{n}\"; next time write it in quotes"),
+        },
+        (Value::String(_), _) => refused("text (in quotes)"),
+        (Value::Number(_), _) => refused("a number"),
+        (Value::Array(_), _) => refused("a list (in [ ])"),
+        // Matrices and the like: no written answer is one; compared as is.
+        _ => Reading::AsWritten,
+    }
+}
+
+/// The number a text answer unambiguously is: what Rust's f64 parser accepts
+/// once surrounding whitespace is trimmed, when finite. "1,5", "3/4",
+/// "about 2", "0x10", "1_000", "nan" and "inf" are none.
+pub fn number_in(text: &str) -> Option<f64> {
+    text.trim().parse::<f64>().ok().filter(|x| x.is_finite())
+}
+
+/// The number of a percentage written as text ("87.5%", " 87.5 % "), in per
+/// cent.
+fn percentage_in(text: &str) -> Option<f64> {
+    number_in(text.trim().strip_suffix('%')?)
+}
+
+/// An answer in words for feedback, quoting the student's text (bounded).
+fn described(got: &Value) -> String {
+    match got {
+        Value::String(text) => format!("text {}", quote(text)),
+        Value::Number(n) => match n.as_f64() {
+            Some(x) if n.is_f64() => format!("the number {}", num(x)),
+            _ => format!("the number {n}"),
+        },
+        Value::Array(items) => format!("a list of {}", items.len()),
+        Value::Bool(b) => format!("{b}"),
+        Value::Null => "nothing".into(),
+        Value::Object(_) => "a table".into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+
+    fn read_as_number(text: &str) -> Reading {
+        reading(&json!(0.5), &json!(text), None)
+    }
+
+    #[test]
+    fn text_that_is_unambiguously_a_number_is_read_as_one() {
+        for (text, x, shown) in [
+            ("-3", -3.0, "-3"),
+            ("0.5477", 0.5477, "0.5477"),
+            (" 1e-3 ", 0.001, "0.001"),
+            ("-0.25", -0.25, "-0.25"),
+        ] {
+            let Reading::Read { value, note } = read_as_number(text) else {
+                panic!("{text}: not read");
+            };
+            assert_eq!(value, json!(x), "{text}");
+            assert_eq!(
+                note,
+                format!("read {text:?} as the number {shown}; next time write it without quotes")
+            );
+        }
+        for text in [
+            "1,5",
+            "3/4",
+            "about 2",
+            "nan",
+            "NaN",
+            "inf",
+            "-infinity",
+            "0x10",
+            "1_000",
+            "1e999",
+            "2 3",
+            "",
+        ] {
+            let Reading::Refused { why, hint } = read_as_number(text) else {
+                panic!("{text}: read as a number");
+            };
+            assert_eq!(why, format!("expected a number, got text {text:?}"));
+            assert_eq!(hint, None);
+        }
+    }
+
+    #[test]
+    fn text_stays_text_and_an_integer_reads_as_its_digits() {
+        assert_eq!(
+            reading(&json!("tanh"), &json!("3"), None),
+            Reading::AsWritten
+        );
+        let Reading::Read { value, note } = reading(&json!("tanh"), &json!(3), None) else {
+            panic!("an integer where text is asked");
+        };
+        assert_eq!(value, json!("3"));
+        assert_eq!(
+            note,
+            "read 3 as the text \"3\"; next time write it in quotes"
+        );
+        // A float's digits as typed are gone once parsed: which text it was is not known.
+        assert_eq!(
+            reading(&json!("tanh"), &json!(0.5), None),
+            Reading::Refused {
+                why: "expected text (in quotes), got the number 0.5".into(),
+                hint: None
+            }
+        );
+        assert_eq!(
+            reading(&json!(["a"]), &json!("a"), None),
+            Reading::Refused {
+                why: "expected a list (in [ ]), got text \"a\"".into(),
+                hint: None
+            }
+        );
+    }
+
+    #[test]
+    fn a_percentage_is_read_in_per_cent_and_refused_for_a_fraction() {
+        let Reading::Read { value, .. } =
+            reading(&json!(87.5), &json!(" 87.5 %"), Some(Unit::Percent))
+        else {
+            panic!("a percentage for a percentage");
+        };
+        assert_eq!(value, json!(87.5));
+        // A share written in per cent is wrong as written, even "0.9%" where 0.9 is right.
+        for text in ["87.5%", "0.9%"] {
+            let Reading::Refused { why, hint } =
+                reading(&json!(0.9), &json!(text), Some(Unit::Fraction))
+            else {
+                panic!("{text}: accepted");
+            };
+            assert!(why.starts_with(&format!("read {text:?} as ")), "{why}");
+            assert_eq!(
+                hint.as_deref(),
+                Some("this question asks for a fraction between 0 and 1, not a percentage")
+            );
+        }
+        assert!(matches!(
+            reading(&json!(0.9), &json!("87.5%"), None),
+            Reading::Refused { hint: None, .. }
+        ));
+    }
 
     fn known() -> BTreeSet<String> {
         ["a1", "class", "statements", "loss"]

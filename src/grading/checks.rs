@@ -39,6 +39,23 @@ pub(super) fn check_rubric_against_fixtures(
                     );
                 }
             }
+            // A unit is a promise about the expected answers: hints are
+            // decided from it, so it must hold of every one.
+            if let Some(unit) = t.unit {
+                for name in t.output_names(expected) {
+                    let value = expected.get(&name).and_then(Value::as_f64);
+                    if !value.is_some_and(|x| unit.range().contains(&x)) {
+                        bail!(
+                            "{}: tests[{i}] ({}).unit: case {}'s expected {name} is {}, not {}",
+                            rubric_file.display(),
+                            t.name,
+                            case.id,
+                            value.map_or_else(|| "not a number".to_string(), |x| x.to_string()),
+                            unit.describe()
+                        );
+                    }
+                }
+            }
             let Some(m) = t.measure else { continue };
             for name in t.output_names(expected) {
                 let at = format!(

@@ -1,7 +1,8 @@
 //! Comparing a student's outputs with the expected ones, structurally and
 //! within tolerance, and saying precisely where they differ. Answers are
 //! validated here too: wrong kinds, wrong shapes and non-finite numbers are
-//! reported, never compared.
+//! reported, never compared (a hidden case's summary names the kind
+//! expected, never a shape or a length).
 //!
 //! Numbers are written in their shortest round-trip form, in scientific
 //! notation when very large or small ([`num`]). A failure may carry a
@@ -9,7 +10,7 @@
 //! and the expected ones (a constant factor, a sign flip, a shifted,
 //! reversed or transposed answer, values outside an activation's range).
 
-use crate::lab::rubric::{Bound, Rule, TestSpec};
+use crate::lab::rubric::{Bound, Rule, TestSpec, Unit};
 use approx::relative_eq;
 use ndarray::Array2;
 use reference::wire::{kind, to_f64, to_tensor};
@@ -130,7 +131,7 @@ pub fn compare_with_inputs(
             Err(e) => {
                 return fail(
                     format!("expected a matrix, got {} ({e})", describe(got)),
-                    "wrong type",
+                    "wrong type (expected a matrix)",
                 )
             }
         };
@@ -177,7 +178,7 @@ pub fn compare_with_inputs(
             let Value::Array(have) = got else {
                 return fail(
                     format!("expected a list of {}, got {}", want.len(), describe(got)),
-                    "wrong type",
+                    "wrong type (expected a list)",
                 );
             };
             if want.len() != have.len() {
@@ -188,7 +189,10 @@ pub fn compare_with_inputs(
             }
             if want.iter().all(Value::is_number) {
                 let Ok(have) = have.iter().map(to_f64).collect::<Result<Vec<f64>, _>>() else {
-                    return fail("expected a list of numbers".into(), "wrong type");
+                    return fail(
+                        "expected a list of numbers".into(),
+                        "wrong type (expected a list of numbers)",
+                    );
                 };
                 let want: Vec<f64> = want.iter().filter_map(|v| v.as_f64()).collect();
                 return compare_values(&want, &have, 0, tol)
@@ -204,7 +208,7 @@ pub fn compare_with_inputs(
             let Ok(h) = to_f64(got) else {
                 return fail(
                     format!("expected a number, got {}", describe(got)),
-                    "wrong type",
+                    "wrong type (expected a number)",
                 );
             };
             let w = expected.as_f64().unwrap_or(f64::NAN);
@@ -525,6 +529,22 @@ pub fn generic_hint_of(expected: &Value, got: &Value) -> Option<Hint> {
     hint_values(&w, &h, cols, HINT_TOL)
 }
 
+/// The hint for a number answer `x` outside the range of `unit`: what the
+/// question asks for, and the unit the answer seems to be in. Decided from
+/// the answer alone (never against the expected value, which it would
+/// reveal); `as_percentage` when it was written with `%`.
+pub fn unit_hint(unit: Unit, x: f64, as_percentage: bool) -> Option<String> {
+    let asks = format!("this question asks for {}", unit.describe());
+    match unit {
+        Unit::Fraction if as_percentage || (x > 1.0 && x <= 100.0) => {
+            Some(format!("{asks}, not a percentage"))
+        }
+        Unit::Percent if x > 0.0 && x <= 1.0 => Some(format!("{asks}, not a fraction")),
+        _ if unit.range().contains(&x) => None,
+        _ => Some(asks),
+    }
+}
+
 /// The first pattern that `have` shows against `want` (same length), checked
 /// within the looser of `tol` and [`HINT_TOL`].
 fn hint_values(want: &[f64], have: &[f64], cols: usize, tol: Tolerance) -> Option<Hint> {
@@ -805,6 +825,29 @@ mod tests {
     }
 
     #[test]
+    fn unit_hints_come_from_the_answer_alone() {
+        let not_pct = "this question asks for a fraction between 0 and 1, not a percentage";
+        assert_eq!(
+            unit_hint(Unit::Fraction, 87.5, false).as_deref(),
+            Some(not_pct)
+        );
+        assert_eq!(unit_hint(Unit::Fraction, 0.875, false), None);
+        assert_eq!(
+            unit_hint(Unit::Fraction, -0.5, false).as_deref(),
+            Some("this question asks for a fraction between 0 and 1")
+        );
+        assert_eq!(
+            unit_hint(Unit::Percent, 0.875, false).as_deref(),
+            Some("this question asks for a percentage between 0 and 100, not a fraction")
+        );
+        assert_eq!(unit_hint(Unit::Percent, 87.5, false), None);
+        assert_eq!(
+            unit_hint(Unit::Percent, 870.0, false).as_deref(),
+            Some("this question asks for a percentage between 0 and 100")
+        );
+    }
+
+    #[test]
     fn hidden_paths_do_not_number_entries() {
         assert_eq!(
             hidden_path("dc_db[3] (output layer)"),
@@ -883,6 +926,17 @@ mod tests {
     fn a_wrong_kind_is_reported() {
         let a = array![[1.0]];
         let m = compare(&from_tensor(&a), &serde_json::json!(1.0), "v", TOL).unwrap_err();
-        assert_eq!(m.summary, "wrong type");
+        assert_eq!(m.summary, "wrong type (expected a matrix)");
+        // The kind expected, never its shape or length (a hidden network's depth).
+        let m = compare(&from_f64(1.0), &serde_json::json!([1.0]), "v", TOL).unwrap_err();
+        assert_eq!(m.summary, "wrong type (expected a number)");
+        let m = compare(
+            &serde_json::json!([1.0, 2.0]),
+            &serde_json::json!(1.0),
+            "v",
+            TOL,
+        )
+        .unwrap_err();
+        assert_eq!(m.summary, "wrong type (expected a list)");
     }
 }

@@ -169,6 +169,7 @@ impl Grader {
                     stopped_at: None,
                     checked: Vec::new(),
                     mistakes: Vec::new(),
+                    notes: Vec::new(),
                 };
                 self.settle(&mut run, &t.item, &c.id);
                 runs.insert(key, run);

@@ -79,6 +79,9 @@ pub(super) struct Run {
     pub(super) checked: Vec<(String, Result<(), Checked>)>,
     /// Known mistakes this run's answer matches, by failed test's name.
     pub(super) mistakes: Vec<(String, Vec<String>)>,
+    /// Lines a test's feedback carries whatever its verdict, by test name:
+    /// how a written answer was read ("read \"-3\" as the number -3").
+    pub(super) notes: Vec<(String, String)>,
 }
 
 /// A settled verdict's failure (see `Failure`), kept without the answer.
@@ -191,6 +194,7 @@ impl Grader {
                             stopped_at: None,
                             checked: Vec::new(),
                             mistakes: Vec::new(),
+                            notes: Vec::new(),
                         }),
                         Ok(ticket) => {
                             let run = self.run_one(
@@ -298,6 +302,7 @@ impl Grader {
             result: interpret(&outcome, &limits),
             checked: Vec::new(),
             mistakes: Vec::new(),
+            notes: Vec::new(),
         })
     }
 

@@ -3,9 +3,10 @@
 //! student (a hidden case says only what kind of failure it was), and the
 //! leaderboard's values from runs that passed.
 
+use super::answers::{self, Reading};
 use super::run::{Checked, Run};
 use super::{measure, mistakes, Grader};
-use crate::grading::compare::{compare, Mismatch, Tolerance};
+use crate::grading::compare::{compare, unit_hint, Hint, Mismatch, Tolerance};
 use crate::lab::fixture::Case;
 use crate::lab::rubric::{Bound, Measure, Rule, Scoring, TestSpec};
 use crate::report::results::{round_score, KnownMistake, LeaderboardEntry, TestExtra, TestResult};
@@ -39,6 +40,9 @@ impl Grader {
                 Err(Failure::Run(_)) => return,
             };
             checked.push((t.name.clone(), verdict));
+            let notes = self.reading_notes(t, case, run);
+            run.notes
+                .extend(notes.into_iter().map(|n| (t.name.clone(), n)));
         }
         // Known mistakes are looked up only on failure, before the answer goes.
         let failed: Vec<&TestSpec> = checked
@@ -150,10 +154,18 @@ impl Grader {
             };
             let run = &runs[&(test.item.clone(), case.id.clone())];
             seconds += run.seconds;
+            // How answers were read: the student's own text, never an
+            // expected value, so hidden cases say it too.
+            let notes = run
+                .notes
+                .iter()
+                .filter(|(t, _)| *t == test.name)
+                .map(|(_, note)| format!("  {note}"));
             match self.verdict(test, case, run) {
                 Ok(()) => {
                     passed += 1;
                     lines.push(format!("✓ {label}: passed"));
+                    lines.extend(notes);
                 }
                 Err(mut failure) => {
                     // A named mistake says more than a generic hint: the
@@ -171,6 +183,7 @@ impl Grader {
                         failure.visible()
                     };
                     lines.push(format!("✗ {label}: {reason}"));
+                    lines.extend(notes);
                     if let Some((_, names)) = run.mistakes.iter().find(|(t, _)| *t == test.name) {
                         lines.push(mistakes::case_line(names));
                         for n in names {
@@ -233,24 +246,85 @@ impl Grader {
         let outputs = run.result.as_ref().map_err(|r| Failure::Run(r.clone()))?;
         let tol = Tolerance::of(test);
         let expected = &case.expected[&test.item];
+        let written = self.lab.is_answers_item(&test.item);
         for name in test.output_names(expected) {
             let Some(got) = outputs.get(&name) else {
-                return Err(if self.lab.is_answers_item(&test.item) {
+                return Err(if written {
                     Failure::Unanswered(name)
                 } else {
                     Failure::Missing(name)
                 });
+            };
+            let reading = if written {
+                answers::reading(&expected[&name], got, test.unit)
+            } else {
+                Reading::AsWritten
+            };
+            let got = match reading {
+                Reading::AsWritten => got,
+                Reading::Read { ref value, .. } => value,
+                Reading::Refused { why, hint } => {
+                    return Err(Failure::Mismatch(Mismatch {
+                        path: name,
+                        detail: why.clone(),
+                        summary: why,
+                        hint: hint.map(said_hint),
+                    }))
+                }
             };
             if let Some(m) = test.measure {
                 measured_verdict(m, case, &test.item, &name, &expected[&name], got, tol)?;
                 continue;
             }
             if let Err(m) = compare(&expected[&name], got, &name, tol) {
-                let m = self.with_inputs(m, test, case, &name, got, tol);
+                let mut m = self.with_inputs(m, test, case, &name, got, tol);
+                // A written answer is one number the student picks freely: a
+                // pattern against a hidden expected value (×100?) would tell
+                // it. The unit's hint is read from the answer alone.
+                if written && self.is_hidden(&case.id) {
+                    m.hint = None;
+                }
+                let unit = test.unit.zip(got.as_f64());
+                if let Some(hint) = unit.and_then(|(u, x)| unit_hint(u, x, false)) {
+                    m.hint = Some(said_hint(hint));
+                }
                 return Err(Failure::Mismatch(m));
             }
         }
         Ok(())
+    }
+
+    /// How `run`'s written answers to `test` were read, where not as
+    /// written (none for an item the probe answers).
+    fn reading_notes(&self, test: &TestSpec, case: &Case, run: &Run) -> Vec<String> {
+        let (true, Ok(outputs)) = (self.lab.is_answers_item(&test.item), &run.result) else {
+            return Vec::new();
+        };
+        let expected = &case.expected[&test.item];
+        test.output_names(expected)
+            .into_iter()
+            .filter_map(|name| {
+                let got = outputs.get(&name)?;
+                match answers::reading(&expected[&name], got, test.unit) {
+                    Reading::Read { note, .. } => Some(format!("{name}: {note}")),
+                    _ => None,
+                }
+            })
+            .collect()
+    }
+
+    /// Whether the rubric hides case `id`'s details.
+    fn is_hidden(&self, id: &str) -> bool {
+        self.rubric.cases.iter().any(|c| c.id == id && c.hidden)
+    }
+}
+
+/// A hint decided without the expected value: the same words for hidden
+/// cases as for visible ones.
+fn said_hint(text: String) -> Hint {
+    Hint {
+        name: text.clone(),
+        text,
     }
 }
 
@@ -389,7 +463,9 @@ impl Failure {
     }
 
     /// For a hidden case: only the kind of failure, in the grader's words;
-    /// never text, numbers or shapes the student's code chose.
+    /// never text, numbers or shapes the student's code chose (a written
+    /// answer refused for its kind is quoted: the student typed it, no code
+    /// saw the case), nor an expected value.
     fn hidden(&self) -> String {
         match self {
             Failure::Run(reason) => hidden_reason(reason),

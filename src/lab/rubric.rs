@@ -123,6 +123,12 @@ pub struct TestSpec {
     pub measure: Option<Measure>,
     #[serde(default)]
     pub decimals: Option<u32>,
+    /// What the question's number is measured in, when it says (an accuracy
+    /// as a `fraction` in [0, 1] or a `percent` in [0, 100]): the expected
+    /// values are checked against it at load, and a wrong answer outside
+    /// its range gets a hint decided from the answer alone.
+    #[serde(default)]
+    pub unit: Option<Unit>,
     #[serde(default)]
     pub threshold: Option<f64>,
     #[serde(default)]
@@ -158,6 +164,34 @@ pub struct Band {
     pub above: f64,
     #[serde(default)]
     pub points: f64,
+}
+
+/// The unit a number answer is in (`unit = ...`).
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Unit {
+    /// A share, in [0, 1] (0.875).
+    Fraction,
+    /// A share in per cent, in [0, 100] (87.5).
+    Percent,
+}
+
+impl Unit {
+    /// The values an answer in this unit can take.
+    pub fn range(self) -> std::ops::RangeInclusive<f64> {
+        match self {
+            Unit::Fraction => 0.0..=1.0,
+            Unit::Percent => 0.0..=100.0,
+        }
+    }
+
+    /// The unit in words, with its range.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Unit::Fraction => "a fraction between 0 and 1",
+            Unit::Percent => "a percentage between 0 and 100",
+        }
+    }
 }
 
 /// What the grader measures of an output against the case's truth (`measure = ...`).
@@ -329,6 +363,20 @@ impl TestSpec {
                 }
                 _ => {}
             }
+        }
+        // A unit describes a number the answer gives; a measure's number and
+        // an accuracy's share are the grader's own.
+        if self.unit.is_some() && (self.measure.is_some() || self.compare == CompareKind::Accuracy)
+        {
+            return Err(format!(
+                "unit: only for a number the answer gives, not with {} (the grader computes \
+                 that number itself)",
+                if self.measure.is_some() {
+                    "a measure".to_string()
+                } else {
+                    format!("compare = \"{kind}\"")
+                }
+            ));
         }
         if self.threshold.is_some() && self.margin.is_some() {
             return Err(
@@ -726,6 +774,8 @@ mod tests {
             |extra: &str| parse(&GOOD.replace("points = 5", &format!("points = 5\n{extra}")));
         let r = with("compare = \"rounded\"\ndecimals = 4").unwrap();
         assert_eq!(r.tests[0].rule(), Rule::Rounded { decimals: 4 });
+        let r = with("unit = \"fraction\"").unwrap();
+        assert_eq!(r.tests[0].unit, Some(Unit::Fraction));
         let r = with("measure = \"accuracy\"\ncompare = \"at_least\"\nmargin = 0.02").unwrap();
         assert_eq!(
             r.tests[0].rule(),
@@ -765,6 +815,11 @@ mod tests {
                 "measure = \"accuracy\"\ncompare = \"exact\"",
                 "tests[0] (f).measure: only with compare",
             ),
+            (
+                "measure = \"accuracy\"\nunit = \"fraction\"",
+                "tests[0] (f).unit: only for a number the answer gives",
+            ),
+            ("unit = \"per_mille\"", "per_mille"),
             ("measure = \"loss\"", "loss"),
             ("compare = \"roughly\"", "roughly"),
         ] {

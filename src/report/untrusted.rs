@@ -14,6 +14,7 @@
 //! | what | cap | why |
 //! | --- | --- | --- |
 //! | one line of student text | [`LINE_BYTES`] 512 | a rustc diagnostic line or a panic message is under 200; head and tail kept, so a panic's place (at its end) survives |
+//! | a short text quoted in a sentence ([`quote`]) | [`QUOTE_BYTES`] 80 | a written answer said back ("got text \"about 2\""): a word or a number, not a paragraph |
 //! | one case's failure reason | [`CASE_BYTES`] 640, [`CASE_LINES`] 8 lines | an `assert_eq!` panic (3 lines) or a value mismatch (under 300 bytes) fits |
 //! | what the code printed, per test | [`PRINTED_BYTES`] 1 KiB, [`PRINTED_LINES`] 10 lines of [`PRINTED_LINE_BYTES`] 160 | a hint, not a log |
 //! | one test's feedback | [`TEST_BYTES`] 4 KiB | CS240's largest real feedback (4 failed cases and printed text) is under 2 KiB; 4 cases at the case cap plus the printed block fit |
@@ -22,6 +23,8 @@
 
 /// One line of student text.
 pub const LINE_BYTES: usize = 512;
+/// A short text quoted in a sentence (a written answer said back).
+pub const QUOTE_BYTES: usize = 80;
 /// One case's failure reason (a panic message, an invalid answer).
 pub const CASE_BYTES: usize = 640;
 /// Lines of one case's failure reason.
@@ -165,6 +168,14 @@ pub fn clean(text: &str) -> String {
         }
     }
     out
+}
+
+/// `text` quoted in one line, in double quotes: [`clip`]ped to
+/// [`QUOTE_BYTES`], [`clean`], and escaped as a Rust string literal is
+/// (newlines, tabs, quotes and backslashes written `\n`, `\t`, `\"`, `\\`),
+/// so it cannot end the quote or the line it stands in.
+pub fn quote(text: &str) -> String {
+    format!("{:?}", clean(&clip(text, QUOTE_BYTES)))
 }
 
 /// A zero-width space: breaks a command marker without changing what is seen.
@@ -321,6 +332,15 @@ mod tests {
             assert!(c.len() <= max);
         }
         assert!(clip(&"x".repeat(100), 5).contains("100 more bytes cut"));
+    }
+
+    #[test]
+    fn a_quote_is_one_bounded_inert_line() {
+        assert_eq!(quote("about 2"), "\"about 2\"");
+        assert_eq!(quote("a\"b\nc\u{202e}"), "\"a\\\"b\\nc\u{fffd}\"");
+        let long = quote(&"9".repeat(100_000));
+        assert!(long.len() <= QUOTE_BYTES + 2, "{long}");
+        assert!(long.contains("more bytes cut"), "{long}");
     }
 
     #[test]
