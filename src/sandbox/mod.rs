@@ -245,8 +245,11 @@ pub fn run(
     let mut stopped_for: Option<Exit> = None;
     let mut cpu = Duration::ZERO;
     let mut sampled = start;
-    // The idle rule's window: when it began, and the CPU used by then.
-    let mut idle_mark = (start, Duration::ZERO);
+    // The idle rule's window: when it began, and the CPU used by then. It
+    // begins once the child exists: waiting above for a free process slot
+    // (another run's fork bomb under the same account) is the grader's wait,
+    // not the child's.
+    let mut idle_mark = (Instant::now(), Duration::ZERO);
     let mut drain_until: Option<Instant> = None;
     loop {
         if exit.is_none() {
