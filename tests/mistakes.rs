@@ -1,8 +1,12 @@
-//! Known mistakes, named (issue 13, part 2), through the real binary: every
-//! catalogue entry (reference/labs/<lab>/mistakes.toml) is named when its
-//! own change to the solution is graded; hidden cases name it without inputs
-//! or values; `grade fixtures --check` refuses an entry no case can tell from
-//! the solution; two entries with the same outputs on a case are both named.
+//! Known mistakes, named (issue 13, part 2; issue 24, point 4), through the
+//! real binary: every catalogue entry (reference/labs/<lab>/mistakes.toml) is
+//! named when its own change to the solution is graded, only in tests of the
+//! functions it changes, and on the terminal's first failure line with its
+//! hint; a mistake in one function is not named in another's test whose
+//! numbers coincide; a NaN-producing mistake written in another style is
+//! named; hidden cases name it without inputs or values; `grade fixtures
+//! --check` refuses an entry no case can tell from the solution; two entries
+//! with the same outputs on a case are both named.
 
 mod common;
 
@@ -89,23 +93,112 @@ fn failed_outputs(graded: &Graded) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The functions a mistake changes, as `grade fixtures` recorded them.
+fn functions_of(root: &Path, lab: &str, name: &str) -> Vec<String> {
+    let mistakes: Value = serde_json::from_str(
+        &fs::read_to_string(root.join(format!("fixtures/{lab}/mistakes.json"))).unwrap(),
+    )
+    .unwrap();
+    let m = mistakes["mistakes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == name)
+        .unwrap_or_else(|| panic!("{name} is not in fixtures/{lab}/mistakes.json"));
+    m["functions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Test name -> the functions its item grades (rubric's `item`, lab.toml's
+/// `[items]`).
+fn graded_functions(root: &Path, lab: &str) -> std::collections::BTreeMap<String, Vec<String>> {
+    let lab_toml: toml::Value = toml::from_str(
+        &fs::read_to_string(root.join(format!("reference/labs/{lab}/lab.toml"))).unwrap(),
+    )
+    .unwrap();
+    let rubric: toml::Value =
+        toml::from_str(&fs::read_to_string(root.join(format!("rubrics/{lab}.toml"))).unwrap())
+            .unwrap();
+    rubric["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            let item = t["item"].as_str().unwrap();
+            let functions = match lab_toml["items"].get(item) {
+                Some(toml::Value::String(f)) => vec![f.clone()],
+                Some(toml::Value::Array(fs)) => {
+                    fs.iter().map(|f| f.as_str().unwrap().to_string()).collect()
+                }
+                _ => Vec::new(),
+            };
+            (t["name"].as_str().unwrap().to_string(), functions)
+        })
+        .collect()
+}
+
+/// What the terminal table shows under test `number`'s row: its lines up to
+/// the next row, trimmed and joined (undoing the table's wrapping).
+fn terminal_block(stdout: &str, number: &str) -> String {
+    let is_row = |l: &str| {
+        ["  ok   ", "  FAIL ", "  --   ", "  total "]
+            .iter()
+            .any(|m| l.starts_with(m))
+    };
+    let lines: Vec<&str> = stdout.lines().collect();
+    let Some(at) = lines
+        .iter()
+        .position(|l| is_row(l) && l.split_whitespace().nth(1) == Some(number))
+    else {
+        return String::new();
+    };
+    lines[at + 1..]
+        .iter()
+        .take_while(|l| !is_row(l) && !l.trim().is_empty())
+        .map(|l| l.trim())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The words the terminal's first failure line adds for a known mistake.
+fn terminal_words(name: &str, hint: &str) -> String {
+    format!("— known mistake `{name}`: {hint}")
+}
+
 /// Grades every entry's change and checks that some failed case names it
-/// (alone or with others giving the same outputs), with its hint.
+/// (alone or with others giving the same outputs), with its hint; that only
+/// tests of the functions it changes name it; and that the terminal's first
+/// failure line of a test naming it carries its name and hint.
 fn check_every_entry_named(lab: &str) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let solution = solution_source(lab);
     let entries = catalogue(root, lab);
+    let graded_by = graded_functions(root, lab);
     assert!(!entries.is_empty());
     for e in &entries {
         let graded = grade_source(lab, &apply(&solution, e));
         let outputs = failed_outputs(&graded);
         assert!(!outputs.is_empty(), "{}: nothing failed", e.name);
         let tag = format!("`{}`", e.name);
-        let named = outputs.iter().any(|(_, out)| {
+        let names_it = |out: &str| {
             out.lines()
                 .any(|l| l.starts_with("  this is what") && l.contains(&tag))
-        });
-        assert!(named, "{} not named:\n{}", e.name, graded.results);
+        };
+        let named: Vec<&String> = outputs
+            .iter()
+            .filter(|(_, out)| names_it(out))
+            .map(|(test, _)| test)
+            .collect();
+        assert!(
+            !named.is_empty(),
+            "{} not named:\n{}",
+            e.name,
+            graded.results
+        );
         let hint = format!("Known mistake {tag}: {}", e.hint);
         assert!(
             outputs.iter().any(|(_, out)| out.contains(&hint)),
@@ -113,6 +206,29 @@ fn check_every_entry_named(lab: &str) {
             e.name,
             graded.results
         );
+        // Named only where it belongs: tests whose item grades a function
+        // the mistake changes.
+        let functions = functions_of(root, lab, &e.name);
+        assert!(!functions.is_empty(), "{}: no functions recorded", e.name);
+        for test in &named {
+            assert!(
+                graded_by[*test].iter().any(|f| functions.contains(f)),
+                "{} (changes {functions:?}) named in {test}, whose item grades {:?}:\n{}",
+                e.name,
+                graded_by[*test],
+                graded.results
+            );
+        }
+        // The terminal: the first failure line of a test naming it ends
+        // with its name and hint (results.json's extra_data, in words).
+        let stdout = String::from_utf8_lossy(&graded.output.stdout);
+        let words = terminal_words(&e.name, &e.hint);
+        let shown = named.iter().any(|test| {
+            let number = graded.test(test)["number"].as_str().unwrap().to_string();
+            let block = terminal_block(&stdout, &number);
+            block.starts_with('✗') && block.contains(&words)
+        });
+        assert!(shown, "{}: not on a first failure line:\n{stdout}", e.name);
     }
 }
 
@@ -462,5 +578,191 @@ fn collect_json_numbers(v: &Value, out: &mut Vec<String>) {
         Value::Array(a) => a.iter().for_each(|x| collect_json_numbers(x, out)),
         Value::Object(o) => o.values().for_each(|x| collect_json_numbers(x, out)),
         _ => {}
+    }
+}
+
+#[test]
+fn a_mistake_is_not_named_in_another_functions_test_whose_numbers_coincide() {
+    // The sign of the output error flipped inside back_propagation (whose
+    // cost_derivative call is replaced by y − a) computes exactly what the
+    // catalogue's cost_derivative_y_minus_a computes there. But that mistake
+    // changes cost_derivative, which this student wrote right: it is named in
+    // no test, and cost_derivative's own test passes.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    assert_eq!(
+        functions_of(root, "cs240", "cost_derivative_y_minus_a"),
+        ["cost_derivative"]
+    );
+    let from = "cost_derivative(&activations[layers], y) * sigmoid_derivative(&zs[layers - 1]);";
+    let solution = solution_source("cs240");
+    assert_eq!(solution.matches(from).count(), 1);
+    let source = solution.replace(
+        from,
+        "(y - &activations[layers]) * sigmoid_derivative(&zs[layers - 1]);",
+    );
+    let graded = grade_source("cs240", &source);
+    assert_eq!(graded.test("cost_derivative")["status"], "passed");
+    let failed = failed_outputs(&graded);
+    assert!(
+        failed
+            .iter()
+            .any(|(t, _)| t.starts_with("back_propagation")),
+        "{}",
+        graded.results
+    );
+    let whole = graded.results.to_string();
+    assert!(!whole.contains("cost_derivative_y_minus_a"), "{whole}");
+    let stdout = String::from_utf8_lossy(&graded.output.stdout);
+    assert!(!stdout.contains("known mistake"), "{stdout}");
+}
+
+#[test]
+fn a_mistake_is_named_only_where_its_functions_say() {
+    // The grader reads which functions a mistake changes from mistakes.json:
+    // the same outputs, said to belong to another function, are named in no
+    // test of mini_batch_gd.
+    let root = copy_of_root();
+    let path = root.path().join("fixtures/cs240/mistakes.json");
+    let mut v: Value = serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
+    let entry = v["mistakes"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|m| m["name"] == "divided_by_mini_batch_size")
+        .unwrap();
+    assert_eq!(
+        entry["functions"],
+        serde_json::json!(["NeuralNetwork::mini_batch_gd"])
+    );
+    entry["functions"] = serde_json::json!(["sigmoid"]);
+    fs::write(&path, serde_json::to_string(&v).unwrap()).unwrap();
+    let e = catalogue(root.path(), "cs240")
+        .into_iter()
+        .find(|e| e.name == "divided_by_mini_batch_size")
+        .unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let sub = work.path().join("submission/src");
+    fs::create_dir_all(&sub).unwrap();
+    fs::write(sub.join("lib.rs"), apply(&solution_source("cs240"), &e)).unwrap();
+    let results = work.path().join("results.json");
+    let out = run(grade_bin()
+        .env("GRADE_ROOT", root.path())
+        .args(["--lab", "cs240", "--submission"])
+        .arg(work.path().join("submission"))
+        .arg("--out")
+        .arg(&results));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let r: Value = serde_json::from_str(&fs::read_to_string(&results).unwrap()).unwrap();
+    let test = r["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "mini_batch_GD")
+        .unwrap();
+    assert_eq!(test["status"], "failed", "{test}");
+    assert!(!r.to_string().contains("divided_by_mini_batch_size"), "{r}");
+}
+
+#[test]
+fn a_nan_producing_mistake_in_another_style_is_named() {
+    // e / (1 + e) overflows to inf / inf = NaN for large scores: the
+    // catalogue's lab3 sigmoid_overflows. Written as e · (1 + e)⁻¹, the same
+    // mistake gives NaN in the same places and finite numbers that differ
+    // from the catalogue's in their last bits: matched all the same (NaN
+    // for NaN, finite numbers within the test's tolerance).
+    let from = r#"    z.mapv(|v| {
+        if v >= 0.0 {
+            1.0 / (1.0 + (-v).exp())
+        } else {
+            let e = v.exp();
+            e / (1.0 + e)
+        }
+    })"#;
+    let solution = solution_source("lab3");
+    assert_eq!(solution.matches(from).count(), 1);
+    let source = solution.replace(
+        from,
+        "    z.mapv(|v| {\n        let e = v.exp();\n        e * (1.0 + e).recip()\n    })",
+    );
+    let graded = grade_source("lab3", &source);
+    let test = graded.test("forward pass (z2, a2, z3, a3)");
+    let out = test["output"].as_str().unwrap();
+    assert!(out.contains("non-finite"), "no NaN in the answer: {out}");
+    assert!(
+        out.lines().any(|l| l == named_line(&["sigmoid_overflows"])),
+        "{out}"
+    );
+    assert_eq!(
+        test["extra_data"]["known_mistakes"][0]["name"],
+        "sigmoid_overflows"
+    );
+    // Only the forward pass's test grades sigmoid: the other tests that
+    // fail through it do not name it.
+    for (name, out) in failed_outputs(&graded) {
+        if name != "forward pass (z2, a2, z3, a3)" {
+            assert!(!out.contains("sigmoid_overflows"), "{name}: {out}");
+        }
+    }
+}
+
+#[test]
+fn the_terminal_and_github_annotations_name_the_mistake_on_the_first_failure() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let e = catalogue(root, "mse2")
+        .into_iter()
+        .find(|e| e.name == "loss_without_half")
+        .unwrap();
+    let work = tempfile::tempdir().unwrap();
+    common::write_submission(
+        "mse2",
+        &apply(&solution_source("mse2"), &e),
+        &work.path().join("submission"),
+    );
+    let out = run(grade_bin()
+        .args(["--lab", "mse2", "--format", "github", "--submission"])
+        .arg(work.path().join("submission"))
+        .arg("--out")
+        .arg(work.path().join("results.json")));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let r: Value =
+        serde_json::from_str(&fs::read_to_string(work.path().join("results.json")).unwrap())
+            .unwrap();
+    let test = r["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "back_propagation: loss L")
+        .unwrap();
+    assert_eq!(test["status"], "failed");
+    let number = test["number"].as_str().unwrap();
+    let block = terminal_block(&stdout, number);
+    let words = terminal_words(&e.name, &e.hint);
+    assert!(
+        block.starts_with('✗') && block.contains(&words),
+        "{block}\n{stdout}"
+    );
+    // The first wrapped line is the failure itself: the mistake follows it.
+    let first_failure = test["output"]
+        .as_str()
+        .unwrap()
+        .lines()
+        .find(|l| l.starts_with('✗'))
+        .unwrap();
+    assert!(block.starts_with(first_failure.trim()), "{block}");
+    // GitHub's annotation of the test: its first line carries them too.
+    let annotation = stdout
+        .lines()
+        .find(|l| l.starts_with("::error ") && l.contains(&format!("title={number} ")))
+        .unwrap_or_else(|| panic!("no annotation for {number}:\n{stdout}"));
+    let message = annotation.splitn(3, "::").nth(2).unwrap();
+    let first = message.split("%0A").next().unwrap();
+    assert!(first.contains(&words), "{annotation}");
+    // Tests that passed carry nothing of it.
+    for t in r["tests"].as_array().unwrap() {
+        if t["status"] == "passed" {
+            let block = terminal_block(&stdout, t["number"].as_str().unwrap());
+            assert!(!block.contains("known mistake"), "{block}");
+        }
     }
 }

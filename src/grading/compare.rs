@@ -449,6 +449,48 @@ fn compare_values(
     ))
 }
 
+/// Whether `got` is the same answer as `want` (a known mistake's) under
+/// `tol`: the same kinds and shapes, NaN where `want` has NaN, the same
+/// infinities, and finite numbers that `tol` accepts. Unlike [`compare`],
+/// which refuses any answer that is not finite, a mistake's NaN is matched
+/// by the student's, whatever the last bits of the finite numbers around it.
+pub fn same_answer(want: &Value, got: &Value, tol: Tolerance) -> bool {
+    if is_tensor(want) {
+        let (Ok(w), Ok(h)) = (to_tensor(want), to_tensor(got)) else {
+            return false;
+        };
+        return w.dim() == h.dim()
+            && w.iter()
+                .zip(h.iter())
+                .all(|(&w, &h)| same_number(w, h, tol));
+    }
+    match (want, got) {
+        (Value::Array(w), Value::Array(h)) => {
+            w.len() == h.len() && w.iter().zip(h).all(|(w, h)| same_answer(w, h, tol))
+        }
+        (Value::Object(w), Value::Object(h)) => {
+            w.len() == h.len()
+                && w.iter()
+                    .all(|(k, w)| h.get(k).is_some_and(|h| same_answer(w, h, tol)))
+        }
+        _ => match (to_f64(want), to_f64(got)) {
+            (Ok(w), Ok(h)) => same_number(w, h, tol),
+            _ => want == got,
+        },
+    }
+}
+
+/// One number of [`same_answer`].
+fn same_number(want: f64, have: f64, tol: Tolerance) -> bool {
+    if want.is_nan() || have.is_nan() {
+        return want.is_nan() && have.is_nan();
+    }
+    if want.is_infinite() || have.is_infinite() {
+        return want == have;
+    }
+    accepts(have, want, tol)
+}
+
 fn close(a: f64, b: f64, tol: Tolerance) -> bool {
     relative_eq!(a, b, epsilon = tol.atol, max_relative = tol.rtol)
 }
@@ -659,6 +701,44 @@ mod tests {
 
     fn with(rule: Rule) -> Tolerance {
         Tolerance { rule, ..TOL }
+    }
+
+    #[test]
+    fn a_known_answer_matches_nan_for_nan_and_finite_numbers_within_tolerance() {
+        let nan = f64::NAN;
+        let want = from_tensor(&array![[nan, 0.25], [f64::INFINITY, 1.0 / 3.0]]);
+        // Another style's rounding: the last bits of the finite numbers differ.
+        let got = from_tensor(&array![[nan, 0.25], [f64::INFINITY, 1.0 / 3.0 + 1e-16]]);
+        assert!(compare(&want, &got, "a", TOL).is_err());
+        assert!(same_answer(&want, &got, TOL));
+        // NaN only for NaN, an infinity only for itself, shapes and kinds alike.
+        let other = |a| from_tensor(&a);
+        assert!(!same_answer(
+            &want,
+            &other(array![[0.0, 0.25], [f64::INFINITY, 1.0 / 3.0]]),
+            TOL
+        ));
+        assert!(!same_answer(
+            &want,
+            &other(array![[nan, 0.25], [f64::NEG_INFINITY, 1.0 / 3.0]]),
+            TOL
+        ));
+        assert!(!same_answer(
+            &want,
+            &other(array![[nan, 0.25], [f64::INFINITY, 0.34]]),
+            TOL
+        ));
+        assert!(!same_answer(
+            &want,
+            &other(array![[nan, 0.25, f64::INFINITY, 1.0 / 3.0]]),
+            TOL
+        ));
+        assert!(same_answer(&from_f64(nan), &from_f64(nan), TOL));
+        assert!(!same_answer(&from_f64(nan), &from_f64(1.0), TOL));
+        let list = |x: f64| serde_json::json!([from_f64(x), from_f64(2.0)]);
+        assert!(same_answer(&list(nan), &list(nan), TOL));
+        assert!(!same_answer(&list(nan), &list(2.0), TOL));
+        assert!(!same_answer(&from_f64(1.0), &serde_json::json!("1"), TOL));
     }
 
     fn check(want: f64, got: f64, rule: Rule) -> Result<(), Mismatch> {

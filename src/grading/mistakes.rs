@@ -1,20 +1,33 @@
 //! Known mistakes, named. A lab's catalogue (`reference/labs/<lab>/mistakes.toml`)
 //! lists common mistakes, each a text change to the solution plus a one-line
-//! hint for students. `grade fixtures` builds each changed solution with the
-//! grader's own build and probe path, runs it on every case, and writes the
-//! outputs that differ from the solution's (beyond some test's tolerance) to
-//! `fixtures/<lab>/mistakes.json`. When a student's case fails and their
-//! outputs equal a mistake's within the test's tolerance, feedback names it.
+//! hint for students. `grade fixtures` finds the functions each change
+//! touches (the solution's definitions its `from` text lies in), builds the
+//! changed solution with the grader's own build and probe path, runs the
+//! items that grade those functions (`lab.toml`'s `[items]`) on every case,
+//! and writes the functions and the outputs that differ from the solution's
+//! (beyond some test's tolerance) to `fixtures/<lab>/mistakes.json`.
+//!
+//! A mistake belongs to the functions it changes. A student's failed case
+//! names it only in a test of one of those functions (a test whose item
+//! grades it), and only when the outputs the test compares are the
+//! mistake's: NaN where the mistake gives NaN, the same infinities, finite
+//! numbers within the test's tolerance. A test of another function whose
+//! numbers happen to coincide (a Linear bug that trains like a loss bug)
+//! never names it: its own test fails for its own reason, and that test names
+//! what it matches. So a mistake is named only in its function's own tests,
+//! and only when they fail.
 //!
 //! The catalogue is read only when a case fails, once per grader.
 
 use super::run::Run;
 use super::Grader;
+use crate::build::variant::Source;
 use crate::build::{self, BuildFailure};
-use crate::grading::compare::{compare, Tolerance};
+use crate::grading::compare::{compare, same_answer, Tolerance};
 use crate::lab::fixture::Case;
 use crate::lab::handout::{render, Form};
 use crate::lab::rubric::{Rule, TestSpec};
+use crate::lab::Functions;
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -26,7 +39,7 @@ use std::time::Duration;
 /// The catalogue's outputs, next to the lab's fixtures.
 pub const FILE: &str = "mistakes.json";
 /// Version of `mistakes.json`; the grader ignores other versions.
-pub const FORMAT: u64 = 1;
+pub const FORMAT: u64 = 2;
 
 /// `reference/labs/<lab>/mistakes.toml`.
 #[derive(Deserialize)]
@@ -110,6 +123,7 @@ pub fn generate(root: &Path, lab_name: &str, cache: &Path) -> Result<Option<Gene
         let changes = first
             .into_iter()
             .chain(e.also.iter().map(|c| (&c.from, &c.to)));
+        let mut functions: Vec<String> = Vec::new();
         for (k, (from, to)) in changes.enumerate() {
             let found = source.matches(from.as_str()).count();
             if found != 1 {
@@ -119,9 +133,30 @@ pub fn generate(root: &Path, lab_name: &str, cache: &Path) -> Result<Option<Gene
                     grader.lab.spec.student_file
                 );
             }
+            for f in touched(&source, from).with_context(|| format!("{at}: change {k}"))? {
+                if !functions.contains(&f) {
+                    functions.push(f);
+                }
+            }
             source = source.replace(from.as_str(), to);
         }
-        let runs = run_source(&grader, &source).with_context(|| at.clone())?;
+        functions.sort();
+        // The items that grade a function the mistake changes: the only ones
+        // whose tests may name it, so the only ones run and recorded.
+        let own = own_items(&grader.lab.spec.items, &functions);
+        if !grader.lab.spec.items.is_empty() && own.is_empty() {
+            refused.push(format!(
+                "{at}: it changes {}, which no item of lab.toml's [items] grades, so no test \
+                 could be its function's own: change a graded function",
+                if functions.is_empty() {
+                    "no function".to_string()
+                } else {
+                    functions.join(", ")
+                }
+            ));
+            continue;
+        }
+        let runs = run_source(&grader, &source, &own).with_context(|| at.clone())?;
         let mut outputs = Map::new();
         for ((item, case_id), result) in runs {
             let Ok(Value::Object(got)) = result else {
@@ -143,7 +178,12 @@ pub fn generate(root: &Path, lab_name: &str, cache: &Path) -> Result<Option<Gene
             ));
             continue;
         }
-        mistakes.push(json!({ "name": e.name, "hint": e.hint, "outputs": outputs }));
+        mistakes.push(json!({
+            "name": e.name,
+            "hint": e.hint,
+            "functions": functions,
+            "outputs": outputs,
+        }));
     }
     let text = write_file(lab_name, &mistakes)?;
     Ok(Some(Generated { text, refused }))
@@ -162,9 +202,11 @@ fn write_file(lab_name: &str, mistakes: &[Value]) -> Result<String> {
     for (i, m) in mistakes.iter().enumerate() {
         out.push_str(if i == 0 { "\n" } else { ",\n" });
         out.push_str(&format!(
-            "    {{\n      \"name\": {},\n      \"hint\": {},\n      \"outputs\": {{",
+            "    {{\n      \"name\": {},\n      \"hint\": {},\n      \"functions\": {},\n      \
+             \"outputs\": {{",
             s(&m["name"])?,
-            s(&m["hint"])?
+            s(&m["hint"])?,
+            s(&m["functions"])?
         ));
         let cases = m["outputs"].as_object().context("outputs")?;
         for (j, (case, items)) in cases.iter().enumerate() {
@@ -227,19 +269,51 @@ fn tolerance(t: &TestSpec) -> Tolerance {
 
 /// How a student's answer is matched with a mistake's: the test's own
 /// comparison, but a bound says nothing of two answers being the same, so a
-/// one-sided test matches within its `rtol`/`atol`.
+/// one-sided test matches within its `rtol`/`atol`, and classes scored for
+/// accuracy (any well-formed list passes) match only when equal.
 fn matching(t: &TestSpec) -> Tolerance {
     match t.rule() {
         Rule::AtLeast(_) | Rule::AtMost(_) => Tolerance::close(t.rtol, t.atol),
+        Rule::Accuracy => Tolerance {
+            rule: Rule::Exact,
+            ..Tolerance::of(t)
+        },
         _ => Tolerance::of(t),
     }
 }
 
+/// The solution's functions (`name` or `Type::name`) whose definitions the
+/// one occurrence of `from` in `source` overlaps.
+fn touched(source: &str, from: &str) -> Result<Vec<String>> {
+    let parsed = Source::parse(source)
+        .map_err(|e| anyhow::anyhow!("the source before it does not parse: {e}"))?;
+    let start = source.find(from).context("`from` not found")?;
+    let end = start + from.len().max(1);
+    let mut found: Vec<String> = Vec::new();
+    for d in &parsed.definitions {
+        if d.range.start < end && start < d.range.end && !found.contains(&d.path) {
+            found.push(d.path.clone());
+        }
+    }
+    Ok(found)
+}
+
+/// The items (of `lab.toml`'s `[items]`) that grade one of `functions`.
+fn own_items(items: &BTreeMap<String, Functions>, functions: &[String]) -> Vec<String> {
+    items
+        .iter()
+        .filter(|(_, fs)| fs.list().iter().any(|f| functions.contains(f)))
+        .map(|(item, _)| item.clone())
+        .collect()
+}
+
 /// Builds `source` as a submission and runs every (item, case) the rubric
-/// grades, keeping every answer.
+/// grades of `items` (all, when the lab declares no `[items]`), keeping
+/// every answer.
 fn run_source(
     grader: &Grader,
     source: &str,
+    items: &[String],
 ) -> Result<BTreeMap<(String, String), Result<Value, String>>> {
     use std::os::unix::fs::DirBuilderExt;
     let work = tempfile::Builder::new()
@@ -283,6 +357,9 @@ fn run_source(
         // A mistake is a change to the code; written answers are no output of
         // it, and a training run that waits for other tests is not a fixture.
         if grader.lab.is_answers_item(&t.item) || t.deferred() {
+            continue;
+        }
+        if !grader.lab.spec.items.is_empty() && !items.contains(&t.item) {
             continue;
         }
         for c in grader.rubric.cases_of(t) {
@@ -329,6 +406,8 @@ fn run_source(
 struct Mistake {
     name: String,
     hint: String,
+    /// The functions (`name` or `Type::name`) the mistake changes.
+    functions: Vec<String>,
     /// case -> item -> output -> the mistake's value, where it differs from
     /// the solution's.
     outputs: Map<String, Value>,
@@ -363,20 +442,31 @@ impl Catalogue {
     }
 
     /// The names of the known mistakes whose outputs on `case` equal `got`
-    /// in every output `test` compares, within its tolerance. Only mistakes
-    /// that differ from the solution in one of those outputs can match.
+    /// in every output `test` compares: NaN for NaN, the same infinities,
+    /// finite numbers within the test's tolerance. Only mistakes that change
+    /// a function `test`'s item grades (`items`: lab.toml's `[items]`; any,
+    /// for a lab that declares none) and that differ from the solution in one
+    /// of those outputs can match.
     pub(super) fn matching(
         &self,
         test: &TestSpec,
         case: &Case,
         got: &Map<String, Value>,
+        items: &BTreeMap<String, Functions>,
     ) -> Vec<String> {
         let Some(expected) = case.expected.get(&test.item) else {
             return Vec::new();
         };
+        let graded = items.get(&test.item).map(Functions::list);
         let names = test.output_names(expected);
         self.mistakes()
             .iter()
+            .filter(|m| {
+                items.is_empty()
+                    || graded
+                        .as_ref()
+                        .is_some_and(|fs| fs.iter().any(|f| m.functions.contains(f)))
+            })
             .filter(|m| {
                 let Some(mine) = m.outputs.get(&case.id).and_then(|c| c.get(&test.item)) else {
                     return false;
@@ -385,11 +475,7 @@ impl Catalogue {
                     && names.iter().all(|n| {
                         let want = mine.get(n).or_else(|| expected.get(n));
                         match (want, got.get(n)) {
-                            // Equal answers match even where they are not
-                            // finite (compare refuses those).
-                            (Some(want), Some(have)) => {
-                                want == have || compare(want, have, n, matching(test)).is_ok()
-                            }
+                            (Some(want), Some(have)) => same_answer(want, have, matching(test)),
                             _ => false,
                         }
                     })
@@ -420,13 +506,21 @@ fn read(path: &Path) -> Result<Vec<Mistake>> {
     list.iter()
         .map(|m| {
             let text = |key: &str| m.get(key).and_then(Value::as_str).map(str::to_string);
-            match (text("name"), text("hint"), m.get("outputs")) {
-                (Some(name), Some(hint), Some(Value::Object(outputs))) => Ok(Mistake {
-                    name,
-                    hint,
-                    outputs: outputs.clone(),
-                }),
-                _ => bail!("{shown}: a mistake needs a name, a hint and outputs"),
+            let functions = m.get("functions").and_then(Value::as_array).and_then(|fs| {
+                fs.iter()
+                    .map(|f| f.as_str().map(str::to_string))
+                    .collect::<Option<Vec<String>>>()
+            });
+            match (text("name"), text("hint"), functions, m.get("outputs")) {
+                (Some(name), Some(hint), Some(functions), Some(Value::Object(outputs))) => {
+                    Ok(Mistake {
+                        name,
+                        hint,
+                        functions,
+                        outputs: outputs.clone(),
+                    })
+                }
+                _ => bail!("{shown}: a mistake needs a name, a hint, functions and outputs"),
             }
         })
         .collect()
@@ -440,7 +534,9 @@ pub(super) fn name_in_run(grader: &Grader, run: &mut Run, case_id: &str, failed:
         return;
     };
     for t in failed {
-        let names = grader.mistakes.matching(t, case, got);
+        let names = grader
+            .mistakes
+            .matching(t, case, got, &grader.lab.spec.items);
         if !names.is_empty() {
             run.mistakes.push((t.name.clone(), names));
         }

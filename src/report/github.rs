@@ -95,6 +95,13 @@ pub fn annotations(results: &Results, student_file: &str) -> String {
                 points(t.max_score)
             );
             let (text, line) = located_feedback(t, student_file);
+            // The first line carries the known mistakes the test named.
+            let text = match text.split_once('\n') {
+                Some((first, rest)) => {
+                    format!("{}\n{rest}", crate::report::with_known_mistakes(first, t))
+                }
+                None => crate::report::with_known_mistakes(&text, t),
+            };
             let line = line.map_or(String::new(), |l| format!(",line={l}"));
             let _ = writeln!(
                 out,

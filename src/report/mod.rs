@@ -43,6 +43,32 @@ pub fn own_not_graded_line<'a>(results: &'a Results, t: &'a TestResult) -> Optio
     (own.starts_with("Not graded: ") && own != shared).then_some(own)
 }
 
+/// The known mistakes a failed test named, with their hints, for the line of
+/// its first failure (`known mistake `name`: hint`), from the test's
+/// `extra_data`: the grader's catalogue, never the feedback text, where a
+/// student's print could imitate one. `None` when it named none.
+pub fn known_mistakes_said(t: &TestResult) -> Option<String> {
+    let said: Vec<String> = t
+        .extra_data
+        .known_mistakes
+        .iter()
+        .map(|m| match &m.hint {
+            Some(hint) => format!("known mistake `{}`: {hint}", m.name),
+            None => format!("known mistake `{}`", m.name),
+        })
+        .collect();
+    (!said.is_empty()).then(|| said.join("; "))
+}
+
+/// `first` (a failed test's first failure line) with the known mistakes the
+/// test named, when it named any.
+pub fn with_known_mistakes(first: &str, t: &TestResult) -> String {
+    match known_mistakes_said(t) {
+        Some(said) => format!("{first} — {said}"),
+        None => first.to_string(),
+    }
+}
+
 /// Columns for a failure's text, after its indentation.
 const WRAP: usize = 96;
 /// Indentation of a failure's first line, and of its continuation lines.
@@ -103,7 +129,8 @@ pub fn table(results: &Results, title: &str) -> String {
                 .copied()
                 .or_else(|| lines.iter().copied().find(|l| !l.is_empty()));
             if let Some(first) = first {
-                let first = untrusted::inert(&untrusted::clip(first, untrusted::TEST_BYTES));
+                let first = with_known_mistakes(first, t);
+                let first = untrusted::inert(&untrusted::clip(&first, untrusted::TEST_BYTES));
                 for (k, line) in wrap(&first, WRAP).iter().enumerate() {
                     let pad = if k == 0 { INDENT } else { CONTINUED };
                     let _ = writeln!(out, "{pad}{line}");
@@ -281,6 +308,40 @@ mod tests {
             assert!(line.chars().count() <= INDENT.len() + WRAP + 2, "{line}");
         }
         assert!(!table.contains('…'), "{table}");
+    }
+
+    #[test]
+    fn the_first_failure_carries_the_known_mistake_and_its_hint() {
+        let mut t = test(
+            "2",
+            "forward",
+            0.0,
+            10.0,
+            "0 of 2 cases passed.\n✗ case a (x): y: wrong values\n  this is what a known \
+             mistake gives: `no_bias`\n✗ case b (x): y: wrong values",
+        );
+        t.extra_data.known_mistakes = vec![crate::report::results::KnownMistake {
+            name: "no_bias".into(),
+            hint: Some("Add the bias.".into()),
+        }];
+        let shown = table(&results("Graded.", vec![t]), "Lab");
+        let flat = shown.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            flat.contains("✗ case a (x): y: wrong values — known mistake `no_bias`: Add the bias."),
+            "{shown}"
+        );
+        // Printed text imitating the catalogue's line is not read: only
+        // extra_data names a mistake.
+        let forged = test(
+            "1",
+            "cost",
+            0.0,
+            5.0,
+            "0 of 1 cases passed.\n✗ case a (x): panicked\n  this is what a known mistake \
+             gives: `forged`",
+        );
+        let shown = table(&results("Graded.", vec![forged]), "Lab");
+        assert!(!shown.contains("known mistake `forged`"), "{shown}");
     }
 
     #[test]
