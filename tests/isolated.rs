@@ -417,3 +417,98 @@ fn a_changed_signature_swaps_only_what_calls_it_in_the_changed_form() {
         .unwrap();
     assert!(!training.contains("changed form"), "{training}");
 }
+
+/// A changed signature is said as itself in the tests it touches, and
+/// nowhere else: `train_network` taking an `f32` learning rate leaves the
+/// modules' tests (which never call it) graded on the variant with nothing
+/// of it in their feedback, and its own test names the grader's call, the
+/// line and the compiler's reason. Lost: train_network's 20.
+#[test]
+fn a_changed_signature_is_named_only_in_the_tests_that_call_it() {
+    let source = changed(
+        "modular",
+        &[
+            (
+                "    learning_rate: f64,\n    batch_size: usize,\n) -> TrainingHistory {",
+                "    learning_rate: f32,\n    batch_size: usize,\n) -> TrainingHistory {",
+            ),
+            (
+                "GradientDescentOptimizer::new(learning_rate);",
+                "GradientDescentOptimizer::new(learning_rate as f64);",
+            ),
+        ],
+    );
+    let graded = grade_source("modular", &source);
+    assert_eq!(graded.failed(), ["train_network"], "{}", graded.results);
+    for name in [
+        "Linear",
+        "GradientDescentOptimizer",
+        "Sigmoid",
+        "ReLU",
+        "CrossEntropyLoss",
+    ] {
+        let t = graded.test(name);
+        let out = t["output"].as_str().unwrap();
+        assert_eq!(t["score"], t["max_score"], "{name}: {out}");
+        for never in [
+            "train_network",
+            "fails because",
+            "As written",
+            "reference's",
+        ] {
+            assert!(!out.contains(never), "{name} says {never:?}: {out}");
+        }
+    }
+    let line = source
+        .lines()
+        .position(|l| l.contains("pub fn train_network("))
+        .unwrap()
+        + 1;
+    let own = graded.test("train_network")["output"].as_str().unwrap();
+    assert!(
+        own.contains(&format!(
+            "the grader's call to your `train_network` (src/lib.rs line {line}) does not compile"
+        )),
+        "{own}"
+    );
+    assert!(own.contains("mismatched types"), "{own}");
+}
+
+/// A test graded again that does no better shows its result once, not
+/// the same feedback twice: CS240's mini_batch_gd that never moves the
+/// weights (step 0) fails the same with the reference's sigmoid_derivative
+/// (wrong too, a dependency through back_propagation) as with the student's.
+#[test]
+fn identical_isolated_and_as_written_results_are_said_once() {
+    let source = changed(
+        "cs240",
+        &[
+            ("let s = sigmoid(z);", "let s = z.clone();"),
+            (
+                "let step = eta / batch.len() as f64;",
+                "let step = 0.0 * eta / batch.len() as f64;",
+            ),
+        ],
+    );
+    let graded = grade_source("cs240", &source);
+    let t = graded.test("mini_batch_GD");
+    let out = t["output"].as_str().unwrap();
+    assert_eq!(t["score"], 0.0, "{out}");
+    assert_eq!(out.matches(" cases passed.").count(), 1, "{out}");
+    assert!(!out.contains("As written"), "{out}");
+    assert!(
+        out.contains(
+            "Graded again with the reference's sigmoid_derivative in place of yours: the same result."
+        ),
+        "{out}"
+    );
+    // back_propagation passes with the reference's sigmoid_derivative, and
+    // its two results differ: both are shown.
+    let bp = graded.test("back_propagation (biases)")["output"]
+        .as_str()
+        .unwrap();
+    assert!(
+        bp.contains("As written (with your own sigmoid_derivative)"),
+        "{bp}"
+    );
+}

@@ -294,17 +294,18 @@ impl Grader {
                 if let Some(iso) = &self.isolation {
                     // The other functions may still fit with the reference's
                     // versions of the ones that do not.
-                    let (tests, compiled) = self.isolate(
+                    let isolated = self.isolate(
                         iso,
                         &student.source,
+                        &student.found_at,
                         results.tests,
                         work.path(),
                         &budget,
                         Some(&misfit),
                     )?;
                     reaper::sweep(Duration::from_secs(1));
-                    results.tests = tests;
-                    if compiled {
+                    results.tests = isolated.tests;
+                    if isolated.compiled {
                         results.score = round_score(results.tests.iter().map(|t| t.score).sum());
                         results.extra_data = ExtraData::with_status(Status::Graded);
                         results.output.push_str(
@@ -349,7 +350,7 @@ impl Grader {
             .collect::<Vec<_>>();
         // Tests that wait for others (a training run) start now, if those
         // passed as written: the run uses every function as the student wrote it.
-        self.run_deferred(&probe, work.path(), &budget, &mut tests, &mut runs)?;
+        let blocked = self.run_deferred(&probe, work.path(), &budget, &mut tests, &mut runs)?;
         // Isolated credit grades failed tests again (nothing runs when all
         // pass). Meanwhile, on the other core, the probe is built again with
         // line tables to name the student's line behind each panic inside a
@@ -374,8 +375,19 @@ impl Grader {
             });
             let tests = match &self.isolation {
                 Some(iso) => {
-                    self.isolate(iso, &student.source, tests, work.path(), &budget, None)?
-                        .0
+                    let isolated = self.isolate(
+                        iso,
+                        &student.source,
+                        &student.found_at,
+                        tests,
+                        work.path(),
+                        &budget,
+                        None,
+                    )?;
+                    let mut tests = isolated.tests;
+                    // A run that waits names what blocks it as it now reads.
+                    self.explain_blocked(&blocked, &mut tests, &isolated.credited);
+                    tests
                 }
                 None => tests,
             };
