@@ -63,7 +63,9 @@ pub(super) fn combine(
             ));
         }
         text.push_str(&format!(
-            "As written your file does not compile with the grader's calls, because your              {swapped} does not have the handout's signature{}. Graded with the reference's              {swapped} in place of yours:\n{}",
+            "As written your file does not compile with the grader's calls, because your \
+             {swapped} does not have the handout's signature{}. Graded with the reference's \
+             {swapped} in place of yours:\n{}",
             if why.is_empty() {
                 String::new()
             } else {
@@ -73,7 +75,8 @@ pub(super) fn combine(
         ));
     } else if isolated.output == written.output && isolated.score == written.score {
         text.push_str(&format!(
-            "{}\n\nGraded again with the reference's {swapped} in place of yours: the same              result.",
+            "{}\n\nGraded again with the reference's {swapped} in place of yours: the same \
+             result, so the mistake is in your {own} itself.",
             written.output
         ));
     } else {
