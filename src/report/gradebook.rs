@@ -297,8 +297,12 @@ fn first_compile_error(output: &str) -> Option<String> {
         .iter()
         .find(|(_, place)| place.is_some())
         .or_else(|| errors.first())?;
+    // A long message is cut so that its place stays in the reason.
     Some(match place {
-        Some(p) => format!("{error} ({p})"),
+        Some(p) => format!(
+            "{} ({p})",
+            clip_words(error, REASON_CHARS.saturating_sub(p.chars().count() + 3))
+        ),
         None => error.to_string(),
     })
 }
