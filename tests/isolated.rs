@@ -416,6 +416,34 @@ fn a_changed_signature_swaps_only_what_calls_it_in_the_changed_form() {
         .as_str()
         .unwrap();
     assert!(!training.contains("changed form"), "{training}");
+    // A test that calls the changed function says so, as itself: which
+    // function, the grader's call, the compiler's reason.
+    let line = source
+        .lines()
+        .position(|l| l.contains("pub fn backprop("))
+        .unwrap()
+        + 1;
+    assert!(
+        training.contains(&format!(
+            "As written your file does not compile with the grader's calls: your backprop does \
+             not have the handout's signature (the grader's call to your `backprop` (src/lib.rs \
+             line {line}) does not compile: this function takes 4 arguments but 3 arguments \
+             were supplied). Graded with the reference's backprop in place of yours:"
+        )),
+        "{training}"
+    );
+    let autoencoder = graded.test("autoencoder training: loss history")["output"]
+        .as_str()
+        .unwrap();
+    assert!(
+        autoencoder
+            .contains("your backprop does not have the handout's signature (the grader's call")
+            && autoencoder.contains(", and your autoencoder_cost calls it in its changed form."),
+        "{autoencoder}"
+    );
+    // The tests of functions that reach no swapped one say nothing of it.
+    let softmax = graded.test("softmax cost")["output"].as_str().unwrap();
+    assert!(!softmax.contains("backprop"), "{softmax}");
 }
 
 /// A changed signature is said as itself in the tests it touches, and

@@ -39,7 +39,8 @@ pub(super) fn names(functions: &[String], all: &[String]) -> String {
 /// one block with a line saying so when both results are the same.
 /// `replaced` are the functions swapped that the item calls (never empty).
 /// `misfit`: the variant replaced functions whose changed signature kept the
-/// file from compiling as written; `why` is what the compiler said of them.
+/// file from compiling as written: those the compiler blames (the others of
+/// `replaced` call them in their changed form), and what it said of them.
 pub(super) fn combine(
     iso: &Isolation,
     as_written: &[TestResult],
@@ -47,14 +48,14 @@ pub(super) fn combine(
     i: usize,
     replaced: &[String],
     isolated: TestResult,
-    misfit: Option<&str>,
+    misfit: Option<(&[String], &str)>,
 ) -> TestResult {
     let written = &as_written[i];
     let item = &rubric.tests[i].item;
     let own = names(iso.own(item), &iso.functions);
     let swapped = names(replaced, &iso.functions);
     let mut text = String::new();
-    if let Some(why) = misfit {
+    if let Some((blamed, why)) = misfit {
         // As written nothing ran: the as-written "result" is the compiler's,
         // said here as itself rather than as a failed test of the others.
         if isolated.score >= isolated.max_score {
@@ -62,15 +63,34 @@ pub(super) fn combine(
                 "Your {own} is right with the reference's {swapped}. "
             ));
         }
+        let callers: Vec<String> = replaced
+            .iter()
+            .filter(|f| !blamed.contains(f))
+            .cloned()
+            .collect();
+        let blamed_words = if blamed.is_empty() {
+            swapped.clone()
+        } else {
+            names(blamed, &iso.functions)
+        };
         text.push_str(&format!(
-            "As written your file does not compile with the grader's calls, because your \
-             {swapped} does not have the handout's signature{}. Graded with the reference's \
-             {swapped} in place of yours:\n{}",
+            "As written your file does not compile with the grader's calls: your {blamed_words} \
+             does not have the handout's signature{}",
             if why.is_empty() {
                 String::new()
             } else {
                 format!(" ({why})")
-            },
+            }
+        ));
+        if !callers.is_empty() && !blamed.is_empty() {
+            text.push_str(&format!(
+                ", and your {} {} it in its changed form",
+                names(&callers, &iso.functions),
+                if callers.len() == 1 { "calls" } else { "call" }
+            ));
+        }
+        text.push_str(&format!(
+            ". Graded with the reference's {swapped} in place of yours:\n{}",
             isolated.output
         ));
     } else if isolated.output == written.output && isolated.score == written.score {

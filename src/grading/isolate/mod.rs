@@ -487,10 +487,16 @@ impl Grader {
             if let Some(g) = best(true) {
                 let swapped = swapped_of(&g.variant);
                 let misfit_why = (g.variant.phase == Phase::Misfit).then(|| {
-                    misfit
-                        .and_then(|m| super::misfit::test_line(m, &swapped, &student, file))
+                    let blamed: Vec<String> = swapped
+                        .iter()
+                        .filter(|f| misfit.is_some_and(|m| blamed_by(m, &student, f)))
+                        .cloned()
+                        .collect();
+                    let why = misfit
+                        .and_then(|m| super::misfit::test_line(m, &blamed, &student, file))
                         .map(|line| misfit_reason(&line))
-                        .unwrap_or_default()
+                        .unwrap_or_default();
+                    (blamed, why)
                 });
                 if swapped.is_empty() {
                     // Nothing the item calls was swapped: as written it
@@ -510,7 +516,9 @@ impl Grader {
                     i,
                     &swapped,
                     g.result.clone(),
-                    misfit_why.as_deref(),
+                    misfit_why
+                        .as_ref()
+                        .map(|(blamed, why)| (blamed.as_slice(), why.as_str())),
                 );
                 if tests[i].score >= tests[i].max_score && misfit_why.is_none() {
                     credited.insert(i, names(&swapped, &iso.functions));
