@@ -12,6 +12,7 @@
 //!   and each size of a network "A-B-C" or "[A, B, C]": a size the inputs
 //!   hold (a matrix's dimension, a list's length, an integer, the number of
 //!   classes of a label list; a list in brackets must be one of the inputs);
+//! - "4x3" (or "4×3"): a matrix of the inputs has that shape;
 //! - "(the last one L)", "(no short batch)", "(K per epoch)": what N
 //!   examples in batches of B leave, from the N and B stated before it.
 
@@ -24,6 +25,8 @@ use std::path::Path;
 struct Facts {
     /// Matrix dimensions, list lengths, integers, label lists' class counts.
     sizes: BTreeSet<u64>,
+    /// Every matrix's shape.
+    shapes: Vec<Vec<u64>>,
     /// Every list of integers.
     int_lists: Vec<Vec<u64>>,
     /// Module item -> the batch size of each of its calls.
@@ -44,7 +47,8 @@ fn matrix_shape(v: &Value) -> Option<Vec<u64>> {
 
 fn walk(v: &Value, facts: &mut Facts) {
     if let Some(shape) = matrix_shape(v) {
-        facts.sizes.extend(shape);
+        facts.sizes.extend(shape.iter().copied());
+        facts.shapes.push(shape);
         return;
     }
     match v {
@@ -230,6 +234,14 @@ fn misstatements(case: &str, text: &str, facts: &Facts) -> Vec<String> {
                     say(format!("{n} {}, but no input has that size", noun.unwrap()));
                 }
             }
+            // "4x3", "4×3": a matrix of the inputs has that shape
+            if let Some((rows, cols)) = word.split_once('x').or_else(|| word.split_once('×')) {
+                if let (Ok(r), Ok(c)) = (rows.parse::<u64>(), cols.parse::<u64>()) {
+                    if !facts.shapes.contains(&vec![r, c]) {
+                        say(format!("{word}: no input is a {r}×{c} matrix"));
+                    }
+                }
+            }
             // "A-B-C": a network's sizes
             let parts: Vec<&str> = word.split('-').collect();
             if parts.len() >= 3 {
@@ -396,9 +408,76 @@ fn the_size_reader_catches_a_wrong_batch_and_a_wrong_remainder() {
     let b = fixture["inputs"]["train_network"]["batch_size"]
         .as_u64()
         .unwrap();
+    let w = &fixture["inputs"]["linear"]["weights"]["shape"];
+    let (r, c) = (w[0].as_u64().unwrap(), w[1].as_u64().unwrap());
+    let said = |text: String| misstatements("small_batches", &text, &facts);
+    assert_eq!(said(format!("weights {r}x{c}")), Vec::<String>::new());
+    assert_eq!(said(format!("weights {}x{c}", r + 100)).len(), 1);
     let wrong_last = format!(
         "trained on {n} digits in batches of {b} (the last one {})",
         n % b + 1
     );
     assert_eq!(misstatements("small_batches", &wrong_last, &facts).len(), 1);
+}
+
+/// The figures lab3's rubric quotes for the reconstruction error are the
+/// grader's measure (mean squared error per pixel) of the reference's
+/// reconstruction against the digits, in each case the test names, to the
+/// digits quoted.
+#[test]
+fn lab3s_quoted_reconstruction_errors_are_the_fixtures() {
+    let rubric = std::fs::read_to_string(root().join("rubrics/lab3.toml")).unwrap();
+    let quoted = rubric
+        .split("(the reference's: ")
+        .nth(1)
+        .expect("the rubric quotes the reference's reconstruction errors");
+    let quoted: Vec<&str> = quoted
+        .split(" on the two slices")
+        .next()
+        .unwrap()
+        .split(" and ")
+        .collect();
+    let table: toml::Value = rubric.parse().unwrap();
+    let test = table["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t.get("measure").and_then(|m| m.as_str()) == Some("mean_squared_error"))
+        .unwrap();
+    let cases: Vec<&str> = test["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    let item = test["item"].as_str().unwrap();
+    let output = test["outputs"][0].as_str().unwrap();
+    assert_eq!(quoted.len(), cases.len(), "{quoted:?} for {cases:?}");
+    for (case, quoted) in cases.iter().zip(quoted) {
+        let fixture: Value = serde_json::from_str(
+            &std::fs::read_to_string(root().join(format!("fixtures/lab3/{case}.json"))).unwrap(),
+        )
+        .unwrap();
+        let numbers = |v: &Value| -> Vec<f64> {
+            v["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_f64().unwrap())
+                .collect()
+        };
+        let got = numbers(&fixture["expected"][item][output]);
+        let truth = numbers(&fixture["truth"][item][output]);
+        assert_eq!(got.len(), truth.len());
+        let mse = got
+            .iter()
+            .zip(&truth)
+            .map(|(a, b)| (a - b) * (a - b))
+            .sum::<f64>()
+            / got.len() as f64;
+        let decimals = quoted.split('.').nth(1).map_or(0, str::len) as i32;
+        let scale = 10f64.powi(decimals);
+        let shown = format!("{:.*}", decimals as usize, (mse * scale).round() / scale);
+        assert_eq!(shown, quoted, "{case}: the measure is {mse}");
+    }
 }
