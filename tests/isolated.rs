@@ -460,7 +460,38 @@ fn a_changed_signature_is_named_only_in_the_tests_that_call_it() {
             "    batch_size: usize,\n    _verbose: bool,\n) -> TrainingHistory {",
         )],
     );
-    let graded = grade_source("modular", &source);
+    only_train_network_says_so(
+        &source,
+        "this function takes 6 arguments but 5 arguments were supplied",
+    );
+}
+
+/// The same with a parameter's type changed (`learning_rate: f32`): the
+/// compiler's error is in the grader's call, at the argument, and points at
+/// nothing of the student's; the arm of the adapter it is in says whose call.
+#[test]
+fn a_changed_parameter_type_is_named_in_its_own_test_only() {
+    let source = changed(
+        "modular",
+        &[
+            (
+                "    learning_rate: f64,\n    batch_size: usize,\n) -> TrainingHistory {",
+                "    learning_rate: f32,\n    batch_size: usize,\n) -> TrainingHistory {",
+            ),
+            (
+                "GradientDescentOptimizer::new(learning_rate);",
+                "GradientDescentOptimizer::new(learning_rate as f64);",
+            ),
+        ],
+    );
+    only_train_network_says_so(&source, "(expected `f32`, found `f64`)");
+}
+
+/// `source` (modular) loses train_network's test only, whose feedback names
+/// the grader's call to it, its line and the compiler's `reason`; the
+/// modules' tests pass and say nothing of it.
+fn only_train_network_says_so(source: &str, reason: &str) {
+    let graded = grade_source("modular", source);
     assert_eq!(graded.failed(), ["train_network"], "{}", graded.results);
     for name in [
         "Linear",
@@ -493,7 +524,7 @@ fn a_changed_signature_is_named_only_in_the_tests_that_call_it() {
         )),
         "{own}"
     );
-    assert!(own.contains("argument"), "{own}");
+    assert!(own.contains(reason), "{own}");
 }
 
 /// A test graded again that does no better shows its result once, not

@@ -275,6 +275,17 @@ impl Grader {
                 let mut results = self.not_graded(Status::DidNotCompile, &msg, start);
                 // Each test the compiler's errors are about says which
                 // function, where, and why.
+                let adapter_file = self.lab.spec.probe.modules.first();
+                let adapter_text = adapter_file
+                    .and_then(|m| self.lab.read(m).ok())
+                    .unwrap_or_default();
+                let adapter = misfit::Adapter {
+                    name: adapter_file
+                        .and_then(|m| Path::new(m).file_name())
+                        .and_then(|f| f.to_str())
+                        .unwrap_or_default(),
+                    text: &adapter_text,
+                };
                 if let Ok(parsed) = build::variant::Source::parse(&student.source) {
                     for (test, spec) in results.tests.iter_mut().zip(&self.rubric.tests) {
                         let functions = self
@@ -284,9 +295,13 @@ impl Grader {
                             .get(&spec.item)
                             .map(|f| f.list())
                             .unwrap_or_default();
-                        if let Some(line) =
-                            misfit::test_line(&misfit, &functions, &parsed, &student.found_at)
-                        {
+                        if let Some(line) = misfit::test_line(
+                            &misfit,
+                            &functions,
+                            Some((&spec.item, &adapter)),
+                            &parsed,
+                            &student.found_at,
+                        ) {
                             test.output = untrusted::output(&line);
                         }
                     }

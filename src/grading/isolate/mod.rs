@@ -79,6 +79,8 @@ pub struct Isolation {
     crates: Vec<String>,
     /// What each item's adapter arm calls, through the provided files.
     calls: Calls,
+    /// The adapter's file name and text: which item's call an error is in.
+    adapter: (String, String),
 }
 
 impl Isolation {
@@ -157,9 +159,16 @@ impl Isolation {
                 provided.push(lab.read(file)?);
             }
         }
-        let adapter = match lab.spec.probe.modules.first() {
-            Some(m) => lab.read(m)?,
-            None => String::new(),
+        let (adapter_name, adapter) = match lab.spec.probe.modules.first() {
+            Some(m) => (
+                Path::new(m)
+                    .file_name()
+                    .and_then(|f| f.to_str())
+                    .unwrap_or_default()
+                    .to_string(),
+                lab.read(m)?,
+            ),
+            None => (String::new(), String::new()),
         };
         Ok(Some(Isolation {
             items,
@@ -173,6 +182,7 @@ impl Isolation {
                 .map(|k| k.replace('-', "_"))
                 .collect(),
             calls: Calls::new(&provided, &adapter),
+            adapter: (adapter_name, adapter),
         }))
     }
 
@@ -221,6 +231,29 @@ impl Isolation {
             .filter(|(_, fs)| fs.iter().any(|f| f == function))
             .map(|(i, _)| i.as_str())
             .collect()
+    }
+
+    /// The misfit line ([`super::misfit::test_line`]) of the first of
+    /// `functions` the compiler's errors are about, through any item of it.
+    fn misfit_line(
+        &self,
+        misfit: &ApiMisfit,
+        functions: &[String],
+        student: &Source,
+        file: &str,
+    ) -> Option<String> {
+        let adapter = super::misfit::Adapter {
+            name: &self.adapter.0,
+            text: &self.adapter.1,
+        };
+        functions.iter().find_map(|f| {
+            let one = std::slice::from_ref(f);
+            super::misfit::test_line(misfit, one, None, student, file).or_else(|| {
+                self.items_of(f).into_iter().find_map(|item| {
+                    super::misfit::test_line(misfit, one, Some((item, &adapter)), student, file)
+                })
+            })
+        })
     }
 
     fn own(&self, item: &str) -> &[String] {
@@ -315,7 +348,7 @@ impl Grader {
                 let blamed: Vec<String> = v
                     .replaced
                     .iter()
-                    .filter(|f| misfit.is_some_and(|m| blamed_by(m, &student, f)))
+                    .filter(|f| misfit.is_some_and(|m| blamed_by(iso, m, &student, f)))
                     .cloned()
                     .collect();
                 let own_blamed: Vec<String> =
@@ -489,11 +522,11 @@ impl Grader {
                 let misfit_why = (g.variant.phase == Phase::Misfit).then(|| {
                     let blamed: Vec<String> = swapped
                         .iter()
-                        .filter(|f| misfit.is_some_and(|m| blamed_by(m, &student, f)))
+                        .filter(|f| misfit.is_some_and(|m| blamed_by(iso, m, &student, f)))
                         .cloned()
                         .collect();
                     let why = misfit
-                        .and_then(|m| super::misfit::test_line(m, &blamed, &student, file))
+                        .and_then(|m| iso.misfit_line(m, &blamed, &student, file))
                         .map(|line| misfit_reason(&line))
                         .unwrap_or_default();
                     (blamed, why)
@@ -574,7 +607,7 @@ fn misfit_variant(
     let blamed: Vec<&String> = iso
         .functions
         .iter()
-        .filter(|f| blamed_by(misfit, student, f))
+        .filter(|f| blamed_by(iso, misfit, student, f))
         .collect();
     if blamed.is_empty() {
         return None;
@@ -608,8 +641,9 @@ fn misfit_variant(
 }
 
 /// Whether the compiler's errors of `misfit` are about `function`.
-fn blamed_by(misfit: &ApiMisfit, student: &Source, function: &String) -> bool {
-    super::misfit::test_line(misfit, std::slice::from_ref(function), student, "").is_some()
+fn blamed_by(iso: &Isolation, misfit: &ApiMisfit, student: &Source, function: &String) -> bool {
+    iso.misfit_line(misfit, std::slice::from_ref(function), student, "")
+        .is_some()
 }
 
 /// The functions of a misfit variant that `item` reaches: the ones to name.
