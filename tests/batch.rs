@@ -255,3 +255,52 @@ fn bad_shards_are_refused() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(String::from_utf8_lossy(&out.stderr).contains("1 <= I <= N"));
 }
+
+/// The class report's reason for a file that does not compile quotes the
+/// student's own first error, not the grader's adapter error the compiler
+/// printed before it: here a renamed `sigmoid_derivative` (the adapter cannot
+/// find it, an error the compiler reports first) and a type error in `cost`.
+#[test]
+fn a_class_report_quotes_the_students_first_compile_error() {
+    let work = tempfile::tempdir().unwrap();
+    let submissions = work.path().join("submissions");
+    let solution = solution_source("cs240");
+    let sum = "0.5 * diff.mapv(|d| d * d).sum()";
+    assert_eq!(solution.matches(sum).count(), 1);
+    let source = solution
+        .replace("sigmoid_derivative(", "sigmoid_deriv(")
+        .replace(sum, "0.5 * diff.mapv(|d| d * d)");
+    let line = source
+        .lines()
+        .position(|l| l.contains("0.5 * diff.mapv(|d| d * d)"))
+        .unwrap()
+        + 1;
+    fs::create_dir_all(submissions.join("erin/src")).unwrap();
+    fs::write(submissions.join("erin/src/lib.rs"), &source).unwrap();
+    let out = work.path().join("out");
+    batch(&submissions, &out, &[]);
+    let results = fs::read_to_string(out.join("erin/results.json")).unwrap();
+    // The compiler's own order: the adapter's error first.
+    let adapter = results
+        .find("grader's adapter.rs")
+        .unwrap_or_else(|| panic!("{results}"));
+    let own = results
+        .find("--> src/lib.rs:")
+        .unwrap_or_else(|| panic!("{results}"));
+    assert!(adapter < own, "{results}");
+    let summary = fs::read_to_string(out.join("summary.md")).unwrap();
+    let row = summary
+        .lines()
+        .find(|l| l.starts_with("| erin |"))
+        .unwrap_or_else(|| panic!("{summary}"));
+    assert!(row.contains("did not compile"), "{row}");
+    assert!(!row.contains("sigmoid"), "the adapter's error: {row}");
+    // The place is the student's: the error is reported at or just below
+    // the changed expression (the `.sum()` it lost ends the statement).
+    let place = row
+        .split("src/lib.rs:")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no place: {row}"));
+    let at: usize = place.split(':').next().unwrap().parse().unwrap();
+    assert!((line..line + 4).contains(&at), "line {line}: {row}");
+}

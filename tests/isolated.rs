@@ -416,4 +416,153 @@ fn a_changed_signature_swaps_only_what_calls_it_in_the_changed_form() {
         .as_str()
         .unwrap();
     assert!(!training.contains("changed form"), "{training}");
+    // A test that calls the changed function says so, as itself: which
+    // function, the grader's call, the compiler's reason.
+    let line = source
+        .lines()
+        .position(|l| l.contains("pub fn backprop("))
+        .unwrap()
+        + 1;
+    assert!(
+        training.contains(&format!(
+            "As written your file does not compile with the grader's calls: your backprop does \
+             not have the handout's signature (the grader's call to your `backprop` (src/lib.rs \
+             line {line}) does not compile: this function takes 4 arguments but 3 arguments \
+             were supplied). Graded with the reference's backprop in place of yours:"
+        )),
+        "{training}"
+    );
+    let autoencoder = graded.test("autoencoder training: loss history")["output"]
+        .as_str()
+        .unwrap();
+    assert!(
+        autoencoder
+            .contains("your backprop does not have the handout's signature (the grader's call")
+            && autoencoder.contains(", and your autoencoder_cost calls it in its changed form."),
+        "{autoencoder}"
+    );
+    // The tests of functions that reach no swapped one say nothing of it.
+    let softmax = graded.test("softmax cost")["output"].as_str().unwrap();
+    assert!(!softmax.contains("backprop"), "{softmax}");
+}
+
+/// A changed signature is said as itself in the tests it touches, and
+/// nowhere else: `train_network` with one more parameter leaves the
+/// modules' tests (which never call it) graded on the variant with nothing
+/// of it in their feedback, and its own test names the grader's call, the
+/// line and the compiler's reason. Lost: train_network's 20.
+#[test]
+fn a_changed_signature_is_named_only_in_the_tests_that_call_it() {
+    let source = changed(
+        "modular",
+        &[(
+            "    batch_size: usize,\n) -> TrainingHistory {",
+            "    batch_size: usize,\n    _verbose: bool,\n) -> TrainingHistory {",
+        )],
+    );
+    only_train_network_says_so(
+        &source,
+        "this function takes 6 arguments but 5 arguments were supplied",
+    );
+}
+
+/// The same with a parameter's type changed (`learning_rate: f32`): the
+/// compiler's error is in the grader's call, at the argument, and points at
+/// nothing of the student's; the arm of the adapter it is in says whose call.
+#[test]
+fn a_changed_parameter_type_is_named_in_its_own_test_only() {
+    let source = changed(
+        "modular",
+        &[
+            (
+                "    learning_rate: f64,\n    batch_size: usize,\n) -> TrainingHistory {",
+                "    learning_rate: f32,\n    batch_size: usize,\n) -> TrainingHistory {",
+            ),
+            (
+                "GradientDescentOptimizer::new(learning_rate);",
+                "GradientDescentOptimizer::new(learning_rate as f64);",
+            ),
+        ],
+    );
+    only_train_network_says_so(&source, "(expected `f32`, found `f64`)");
+}
+
+/// `source` (modular) loses train_network's test only, whose feedback names
+/// the grader's call to it, its line and the compiler's `reason`; the
+/// modules' tests pass and say nothing of it.
+fn only_train_network_says_so(source: &str, reason: &str) {
+    let graded = grade_source("modular", source);
+    assert_eq!(graded.failed(), ["train_network"], "{}", graded.results);
+    for name in [
+        "Linear",
+        "GradientDescentOptimizer",
+        "Sigmoid",
+        "ReLU",
+        "CrossEntropyLoss",
+    ] {
+        let t = graded.test(name);
+        let out = t["output"].as_str().unwrap();
+        assert_eq!(t["score"], t["max_score"], "{name}: {out}");
+        for never in [
+            "train_network",
+            "fails because",
+            "As written",
+            "reference's",
+        ] {
+            assert!(!out.contains(never), "{name} says {never:?}: {out}");
+        }
+    }
+    let line = source
+        .lines()
+        .position(|l| l.contains("pub fn train_network("))
+        .unwrap()
+        + 1;
+    let own = graded.test("train_network")["output"].as_str().unwrap();
+    assert!(
+        own.contains(&format!(
+            "the grader's call to your `train_network` (src/lib.rs line {line}) does not compile"
+        )),
+        "{own}"
+    );
+    assert!(own.contains(reason), "{own}");
+}
+
+/// A test graded again that does no better shows its result once, not
+/// the same feedback twice: CS240's mini_batch_gd that never moves the
+/// weights (step 0) fails the same with the reference's sigmoid_derivative
+/// (wrong too, a dependency through back_propagation) as with the student's.
+#[test]
+fn identical_isolated_and_as_written_results_are_said_once() {
+    let source = changed(
+        "cs240",
+        &[
+            ("let s = sigmoid(z);", "let s = z.clone();"),
+            (
+                "let step = eta / batch.len() as f64;",
+                "let step = 0.0 * eta / batch.len() as f64;",
+            ),
+        ],
+    );
+    let graded = grade_source("cs240", &source);
+    let t = graded.test("mini_batch_GD");
+    let out = t["output"].as_str().unwrap();
+    assert_eq!(t["score"], 0.0, "{out}");
+    assert_eq!(out.matches(" cases passed.").count(), 1, "{out}");
+    assert!(!out.contains("As written"), "{out}");
+    assert!(
+        out.contains(
+            "Graded again with the reference's sigmoid_derivative in place of yours: the same \
+             result, so the mistake is in your mini_batch_gd itself."
+        ),
+        "{out}"
+    );
+    // back_propagation passes with the reference's sigmoid_derivative, and
+    // its two results differ: both are shown.
+    let bp = graded.test("back_propagation (biases)")["output"]
+        .as_str()
+        .unwrap();
+    assert!(
+        bp.contains("As written (with your own sigmoid_derivative)"),
+        "{bp}"
+    );
 }

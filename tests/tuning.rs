@@ -166,6 +166,59 @@ fn no_training_until_the_functions_it_uses_pass() {
     assert!(graded.score() > 0.0, "{}", graded.results);
 }
 
+/// A test that passes only under isolated credit shows "passed" in the
+/// table; the run that waits for it says so, and names the function whose
+/// reference version it needed, rather than saying it did not pass.
+#[test]
+fn a_test_passed_only_with_the_references_function_is_said_as_such() {
+    // sigmoid_derivative wrong: its own test fails; back_propagation and
+    // mini_batch_GD call it and pass only with the reference's.
+    let graded = grade_source(
+        "cs240",
+        &with_choice("let s = sigmoid(z);", "let s = z.clone();"),
+    );
+    let said = output(&graded);
+    let said = said
+        .lines()
+        .find(|l| !l.starts_with("```"))
+        .unwrap_or_default()
+        .to_string();
+    assert!(said.starts_with("Not run: "), "{said}");
+    let (failing, rest) = said
+        .split_once("did not pass in full: ")
+        .unwrap_or_else(|| panic!("{said}"));
+    assert!(failing.contains("this one"), "{said}");
+    let failing_part = rest.split(';').next().unwrap();
+    assert_eq!(failing_part, "sigmoid_derivative (test 2)", "{said}");
+    for name in graded.failed() {
+        assert!(said.contains(&name), "{name} is failed: {said}");
+    }
+    let credited: Vec<&Value> = graded.results["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| {
+            t["status"] == "passed"
+                && t["output"]
+                    .as_str()
+                    .is_some_and(|o| o.contains("As written (with your own sigmoid_derivative)"))
+        })
+        .collect();
+    assert!(!credited.is_empty(), "{}", graded.results);
+    for t in credited {
+        let label = format!(
+            "{} (test {})",
+            t["name"].as_str().unwrap(),
+            t["number"].as_str().unwrap()
+        );
+        assert!(said.contains(&label), "{label}: {said}");
+    }
+    assert!(
+        said.contains("passed only with the reference's sigmoid_derivative in place of yours"),
+        "{said}"
+    );
+}
+
 #[test]
 fn choices_that_cannot_train_are_refused_by_name() {
     let graded = grade_source(

@@ -410,6 +410,9 @@ pub struct ProbeError {
     /// Lines of the student's file the error points at (the definition the
     /// probe's call does not fit), from 1.
     pub student_lines: Vec<usize>,
+    /// Where in the grader's files the error is (the file's name, its line
+    /// from 1): in the adapter, the arm of the item whose call does not fit.
+    pub grader_place: Option<(String, usize)>,
 }
 
 /// Builds the probe for `source` (the student's file) in `work`, returning its path.
@@ -937,9 +940,17 @@ fn probe_error(diagnostic: &Value, file: &str) -> ProbeError {
         .collect();
     student_lines.sort_unstable();
     student_lines.dedup();
+    let grader_place = spans(diagnostic)
+        .into_iter()
+        .find(|s| s["is_primary"] == true && s["file_name"] != file)
+        .and_then(|s| {
+            let name = Path::new(s["file_name"].as_str()?).file_name()?.to_str()?;
+            Some((name.to_string(), s["line_start"].as_u64()? as usize))
+        });
     ProbeError {
         message,
         student_lines,
+        grader_place,
     }
 }
 

@@ -25,7 +25,8 @@ type Runs = BTreeMap<(String, String), Run>;
 impl Grader {
     /// Runs the tests that wait for others whose `after` tests passed (as
     /// written, in `tests`), scores them into `tests`, and adds their runs to
-    /// `runs` (for the leaderboard); the others get a "not run" result.
+    /// `runs` (for the leaderboard); the others get a "not run" result, and
+    /// their indices are returned.
     pub(super) fn run_deferred(
         &self,
         probe: &Path,
@@ -33,8 +34,9 @@ impl Grader {
         budget: &Budget,
         tests: &mut [TestResult],
         runs: &mut Runs,
-    ) -> Result<()> {
+    ) -> Result<Vec<usize>> {
         let mut ready: Vec<String> = Vec::new();
+        let mut blocked = Vec::new();
         for (i, spec) in self.rubric.tests.iter().enumerate() {
             if !spec.deferred() {
                 continue;
@@ -43,11 +45,12 @@ impl Grader {
             if blocking.is_empty() {
                 ready.push(spec.item.clone());
             } else {
-                tests[i] = not_run(spec, &blocking);
+                tests[i] = not_run(spec, &blocking, &[]);
+                blocked.push(i);
             }
         }
         if ready.is_empty() {
-            return Ok(());
+            return Ok(blocked);
         }
         // No second build with line tables for these: a training run's panic
         // inside a dependency is told without its line rather than run twice.
@@ -59,7 +62,41 @@ impl Grader {
                 tests[i] = self.score_test(spec, runs);
             }
         }
-        Ok(())
+        Ok(blocked)
+    }
+
+    /// The "not run" results of the tests `blocked` said again once
+    /// isolated credit has graded the rest (`tests`): a test it passes in
+    /// full (`credited`: with the reference's versions of which functions)
+    /// is said to have passed only with them, not to have failed.
+    pub(super) fn explain_blocked(
+        &self,
+        blocked: &[usize],
+        tests: &mut [TestResult],
+        credited: &BTreeMap<usize, String>,
+    ) {
+        for &i in blocked {
+            let spec = &self.rubric.tests[i];
+            let mut failing = Vec::new();
+            let mut passed_with = Vec::new();
+            for n in &spec.after {
+                let Some(j) = self.rubric.tests.iter().position(|t| t.number == *n) else {
+                    continue;
+                };
+                let r = &tests[j];
+                let label = format!("{} (test {})", r.name, r.number);
+                match credited.get(&j) {
+                    Some(functions) => passed_with.push((label, functions.clone())),
+                    None if r.status != "passed" || r.score < r.max_score => failing.push(label),
+                    None => {}
+                }
+            }
+            if failing.is_empty() && passed_with.is_empty() {
+                continue;
+            }
+            let output = not_run(spec, &failing, &passed_with).output;
+            tests[i].output = output;
+        }
     }
 
     /// The tests `spec` waits for that did not pass in full, as
@@ -81,11 +118,11 @@ impl Grader {
     pub(super) fn score_accuracy(&self, test: &TestSpec, runs: &Runs) -> TestResult {
         let cases = self.rubric.cases_of(test);
         let Some(case_ref) = cases.first() else {
-            return not_run(test, &[]);
+            return not_run(test, &[], &[]);
         };
         let case = &self.cases[&case_ref.id];
         let Some(run) = runs.get(&(test.item.clone(), case.id.clone())) else {
-            return not_run(test, &[]);
+            return not_run(test, &[], &[]);
         };
         let budget = self.run_seconds(&test.item);
         let mut lines = Vec::new();
@@ -195,21 +232,45 @@ impl Grader {
     }
 }
 
-/// A deferred test that did not run: the tests that must pass first.
-fn not_run(spec: &TestSpec, blocking: &[String]) -> TestResult {
-    let output = if blocking.is_empty() {
-        "Not run.".to_string()
-    } else {
-        format!(
-            "Not run: it uses your code of tests {}, and {} did not pass in full: {}. Once \
-             they pass, this run starts.",
-            spec.after.join(", "),
+/// A deferred test that did not run: the tests that must pass first, those
+/// that did not pass (`blocking`) and those that passed only with the
+/// reference's versions of some functions (`passed_with`: the test and the
+/// functions, in words).
+fn not_run(spec: &TestSpec, blocking: &[String], passed_with: &[(String, String)]) -> TestResult {
+    let mut reasons = Vec::new();
+    if !blocking.is_empty() {
+        reasons.push(format!(
+            "{} did not pass in full: {}",
             if blocking.len() == 1 {
                 "this one"
             } else {
                 "these"
             },
-            blocking.join(", ")
+            list(blocking)
+        ));
+    }
+    // Grouped by the functions they needed, in the order first met.
+    let mut groups: Vec<(&String, Vec<String>)> = Vec::new();
+    for (test, functions) in passed_with {
+        match groups.iter_mut().find(|(f, _)| *f == functions) {
+            Some((_, tests)) => tests.push(test.clone()),
+            None => groups.push((functions, vec![test.clone()])),
+        }
+    }
+    for (functions, tests) in groups {
+        reasons.push(format!(
+            "{} passed only with the reference's {functions} in place of yours",
+            list(&tests)
+        ));
+    }
+    let output = if reasons.is_empty() {
+        "Not run.".to_string()
+    } else {
+        format!(
+            "Not run: it uses your code of tests {}, as written, and {}. Once they pass as \
+             written, this run starts.",
+            spec.after.join(", "),
+            reasons.join("; ")
         )
     };
     TestResult {
@@ -222,6 +283,15 @@ fn not_run(spec: &TestSpec, blocking: &[String]) -> TestResult {
         visibility: spec.visibility,
         execution_time: 0.0,
         extra_data: Default::default(),
+    }
+}
+
+/// "a", "a and b", "a, b and c".
+fn list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
     }
 }
 

@@ -275,6 +275,17 @@ impl Grader {
                 let mut results = self.not_graded(Status::DidNotCompile, &msg, start);
                 // Each test the compiler's errors are about says which
                 // function, where, and why.
+                let adapter_file = self.lab.spec.probe.modules.first();
+                let adapter_text = adapter_file
+                    .and_then(|m| self.lab.read(m).ok())
+                    .unwrap_or_default();
+                let adapter = misfit::Adapter {
+                    name: adapter_file
+                        .and_then(|m| Path::new(m).file_name())
+                        .and_then(|f| f.to_str())
+                        .unwrap_or_default(),
+                    text: &adapter_text,
+                };
                 if let Ok(parsed) = build::variant::Source::parse(&student.source) {
                     for (test, spec) in results.tests.iter_mut().zip(&self.rubric.tests) {
                         let functions = self
@@ -284,9 +295,13 @@ impl Grader {
                             .get(&spec.item)
                             .map(|f| f.list())
                             .unwrap_or_default();
-                        if let Some(line) =
-                            misfit::test_line(&misfit, &functions, &parsed, &student.found_at)
-                        {
+                        if let Some(line) = misfit::test_line(
+                            &misfit,
+                            &functions,
+                            Some((&spec.item, &adapter)),
+                            &parsed,
+                            &student.found_at,
+                        ) {
                             test.output = untrusted::output(&line);
                         }
                     }
@@ -294,17 +309,18 @@ impl Grader {
                 if let Some(iso) = &self.isolation {
                     // The other functions may still fit with the reference's
                     // versions of the ones that do not.
-                    let (tests, compiled) = self.isolate(
+                    let isolated = self.isolate(
                         iso,
                         &student.source,
+                        &student.found_at,
                         results.tests,
                         work.path(),
                         &budget,
                         Some(&misfit),
                     )?;
                     reaper::sweep(Duration::from_secs(1));
-                    results.tests = tests;
-                    if compiled {
+                    results.tests = isolated.tests;
+                    if isolated.compiled {
                         results.score = round_score(results.tests.iter().map(|t| t.score).sum());
                         results.extra_data = ExtraData::with_status(Status::Graded);
                         results.output.push_str(
@@ -349,7 +365,7 @@ impl Grader {
             .collect::<Vec<_>>();
         // Tests that wait for others (a training run) start now, if those
         // passed as written: the run uses every function as the student wrote it.
-        self.run_deferred(&probe, work.path(), &budget, &mut tests, &mut runs)?;
+        let blocked = self.run_deferred(&probe, work.path(), &budget, &mut tests, &mut runs)?;
         // Isolated credit grades failed tests again (nothing runs when all
         // pass). Meanwhile, on the other core, the probe is built again with
         // line tables to name the student's line behind each panic inside a
@@ -374,8 +390,19 @@ impl Grader {
             });
             let tests = match &self.isolation {
                 Some(iso) => {
-                    self.isolate(iso, &student.source, tests, work.path(), &budget, None)?
-                        .0
+                    let isolated = self.isolate(
+                        iso,
+                        &student.source,
+                        &student.found_at,
+                        tests,
+                        work.path(),
+                        &budget,
+                        None,
+                    )?;
+                    let mut tests = isolated.tests;
+                    // A run that waits names what blocks it as it now reads.
+                    self.explain_blocked(&blocked, &mut tests, &isolated.credited);
+                    tests
                 }
                 None => tests,
             };

@@ -275,16 +275,34 @@ pub(crate) fn reason(results: &Results, status: Status) -> String {
 const REASON_CHARS: usize = 140;
 
 /// `error[E0308]: mismatched types (src/lib.rs:12:5)`: the compiler's first
-/// error, with its place when that is in the student's crate.
+/// error in the student's crate, with its place; the first error at all
+/// (without a place in the grader's files) when none is the student's. An
+/// error in the grader's adapter that follows from the student's own is not
+/// the one to quote, wherever the compiler put it.
 fn first_compile_error(output: &str) -> Option<String> {
-    let mut lines = output.lines().map(str::trim);
-    let error = lines.find(|l| l.starts_with("error"))?;
-    let place = lines
-        .next()
-        .and_then(|l| l.strip_prefix("--> "))
-        .filter(|p| !crate::build::is_grader_place(p));
+    let lines: Vec<&str> = output.lines().map(str::trim).collect();
+    let errors: Vec<(&str, Option<&str>)> = lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.starts_with("error"))
+        .map(|(i, l)| {
+            let place = lines
+                .get(i + 1)
+                .and_then(|l| l.strip_prefix("--> "))
+                .filter(|p| !crate::build::is_grader_place(p));
+            (*l, place)
+        })
+        .collect();
+    let (error, place) = errors
+        .iter()
+        .find(|(_, place)| place.is_some())
+        .or_else(|| errors.first())?;
+    // A long message is cut so that its place stays in the reason.
     Some(match place {
-        Some(p) => format!("{error} ({p})"),
+        Some(p) => format!(
+            "{} ({p})",
+            clip_words(error, REASON_CHARS.saturating_sub(p.chars().count() + 3))
+        ),
         None => error.to_string(),
     })
 }
@@ -703,6 +721,19 @@ mod tests {
                 "{grader}"
             );
         }
+    }
+
+    #[test]
+    fn the_students_own_error_is_quoted_before_the_graders_that_follows() {
+        let output = "Your src/lib.rs does not compile, so nothing could be graded. The \
+                      compiler says:\n\nerror[E0061]: this function takes 2 arguments but 1 \
+                      argument was supplied\n  --> grader's adapter.rs:40:9\n\n\
+                      error[E0425]: cannot find value `zz` in this scope\n  --> \
+                      src/lib.rs:7:5\n";
+        assert_eq!(
+            first_compile_error(output).as_deref(),
+            Some("error[E0425]: cannot find value `zz` in this scope (src/lib.rs:7:5)")
+        );
     }
 
     #[test]

@@ -35,7 +35,12 @@ pub(super) fn names(functions: &[String], all: &[String]) -> String {
 }
 
 /// The test `i` under isolated credit: the better score of the two, and
-/// feedback with the isolated result first and the as-written one after.
+/// feedback with the isolated result first and the as-written one after, or
+/// one block with a line saying so when both results are the same.
+/// `replaced` are the functions swapped that the item calls (never empty).
+/// `misfit`: the variant replaced functions whose changed signature kept the
+/// file from compiling as written: those the compiler blames (the others of
+/// `replaced` call them in their changed form), and what it said of them.
 pub(super) fn combine(
     iso: &Isolation,
     as_written: &[TestResult],
@@ -43,43 +48,90 @@ pub(super) fn combine(
     i: usize,
     replaced: &[String],
     isolated: TestResult,
+    misfit: Option<(&[String], &str)>,
 ) -> TestResult {
     let written = &as_written[i];
     let item = &rubric.tests[i].item;
-    // The failed tests (as written) of the swapped functions: the likely cause.
-    let mut causes: Vec<String> = Vec::new();
-    for f in replaced {
-        for other in iso.items_of(f) {
-            for (j, t) in rubric.tests.iter().enumerate() {
-                let label = format!("{} (test {})", t.name, t.number);
-                if t.item == other
-                    && as_written[j].score < as_written[j].max_score
-                    && !causes.contains(&label)
-                {
-                    causes.push(label);
-                }
-            }
-        }
-    }
     let own = names(iso.own(item), &iso.functions);
     let swapped = names(replaced, &iso.functions);
     let mut text = String::new();
-    if isolated.score >= isolated.max_score {
-        text.push_str(&format!(
-            "Your {own} is right with a correct {swapped}; as written it fails"
-        ));
-        if causes.is_empty() {
-            text.push_str(".\n");
-        } else {
-            text.push_str(&format!(" because {} fails.\n", causes.join(", ")));
+    if let Some((blamed, why)) = misfit {
+        // As written nothing ran: the as-written "result" is the compiler's,
+        // said here as itself rather than as a failed test of the others.
+        if isolated.score >= isolated.max_score {
+            text.push_str(&format!(
+                "Your {own} is right with the reference's {swapped}. "
+            ));
         }
+        let callers: Vec<String> = replaced
+            .iter()
+            .filter(|f| !blamed.contains(f))
+            .cloned()
+            .collect();
+        let blamed_words = if blamed.is_empty() {
+            swapped.clone()
+        } else {
+            names(blamed, &iso.functions)
+        };
+        text.push_str(&format!(
+            "As written your file does not compile with the grader's calls: your {blamed_words} \
+             does not have the handout's signature{}",
+            if why.is_empty() {
+                String::new()
+            } else {
+                format!(" ({why})")
+            }
+        ));
+        if !callers.is_empty() && !blamed.is_empty() {
+            text.push_str(&format!(
+                ", and your {} {} it in its changed form",
+                names(&callers, &iso.functions),
+                if callers.len() == 1 { "calls" } else { "call" }
+            ));
+        }
+        text.push_str(&format!(
+            ". Graded with the reference's {swapped} in place of yours:\n{}",
+            isolated.output
+        ));
+    } else if isolated.output == written.output && isolated.score == written.score {
+        text.push_str(&format!(
+            "{}\n\nGraded again with the reference's {swapped} in place of yours: the same \
+             result, so the mistake is in your {own} itself.",
+            written.output
+        ));
+    } else {
+        // The failed tests (as written) of the swapped functions: the likely cause.
+        let mut causes: Vec<String> = Vec::new();
+        for f in replaced {
+            for other in iso.items_of(f) {
+                for (j, t) in rubric.tests.iter().enumerate() {
+                    let label = format!("{} (test {})", t.name, t.number);
+                    if t.item == other
+                        && as_written[j].score < as_written[j].max_score
+                        && !causes.contains(&label)
+                    {
+                        causes.push(label);
+                    }
+                }
+            }
+        }
+        if isolated.score >= isolated.max_score {
+            text.push_str(&format!(
+                "Your {own} is right with a correct {swapped}; as written it fails"
+            ));
+            if causes.is_empty() {
+                text.push_str(".\n");
+            } else {
+                text.push_str(&format!(" because {} fails.\n", causes.join(", ")));
+            }
+        }
+        text.push_str(&format!(
+            "Isolated credit: graded with the reference's {swapped} in place of yours, so that \
+             a mistake costs only the points of its own tests.\n{}\n\nAs written (with your \
+             own {swapped}): {}",
+            isolated.output, written.output
+        ));
     }
-    text.push_str(&format!(
-        "Isolated credit: graded with the reference's {swapped} in place of yours, so that a \
-         mistake costs only the points of its own tests.\n{}\n\nAs written (with your own \
-         {swapped}): {}",
-        isolated.output, written.output
-    ));
     let better = if isolated.score > written.score {
         &isolated
     } else {

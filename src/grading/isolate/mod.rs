@@ -49,7 +49,7 @@ use crate::build_kind::BuildKind;
 use crate::lab::handout::Form;
 use crate::lab::rubric::{Credit, Rubric};
 use crate::lab::Lab;
-use crate::report::results::TestResult;
+use crate::report::results::{round_score, TestResult};
 use crate::report::untrusted;
 use anyhow::{bail, Context, Result};
 use feedback::{combine, names, refused};
@@ -79,6 +79,8 @@ pub struct Isolation {
     crates: Vec<String>,
     /// What each item's adapter arm calls, through the provided files.
     calls: Calls,
+    /// The adapter's file name and text: which item's call an error is in.
+    adapter: (String, String),
 }
 
 impl Isolation {
@@ -157,9 +159,16 @@ impl Isolation {
                 provided.push(lab.read(file)?);
             }
         }
-        let adapter = match lab.spec.probe.modules.first() {
-            Some(m) => lab.read(m)?,
-            None => String::new(),
+        let (adapter_name, adapter) = match lab.spec.probe.modules.first() {
+            Some(m) => (
+                Path::new(m)
+                    .file_name()
+                    .and_then(|f| f.to_str())
+                    .unwrap_or_default()
+                    .to_string(),
+                lab.read(m)?,
+            ),
+            None => (String::new(), String::new()),
         };
         Ok(Some(Isolation {
             items,
@@ -173,6 +182,7 @@ impl Isolation {
                 .map(|k| k.replace('-', "_"))
                 .collect(),
             calls: Calls::new(&provided, &adapter),
+            adapter: (adapter_name, adapter),
         }))
     }
 
@@ -223,6 +233,29 @@ impl Isolation {
             .collect()
     }
 
+    /// The misfit line ([`super::misfit::test_line`]) of the first of
+    /// `functions` the compiler's errors are about, through any item of it.
+    fn misfit_line(
+        &self,
+        misfit: &ApiMisfit,
+        functions: &[String],
+        student: &Source,
+        file: &str,
+    ) -> Option<String> {
+        let adapter = super::misfit::Adapter {
+            name: &self.adapter.0,
+            text: &self.adapter.1,
+        };
+        functions.iter().find_map(|f| {
+            let one = std::slice::from_ref(f);
+            super::misfit::test_line(misfit, one, None, student, file).or_else(|| {
+                self.items_of(f).into_iter().find_map(|item| {
+                    super::misfit::test_line(misfit, one, Some((item, &adapter)), student, file)
+                })
+            })
+        })
+    }
+
     fn own(&self, item: &str) -> &[String] {
         self.items.get(item).map_or(&[], Vec::as_slice)
     }
@@ -237,6 +270,17 @@ impl Isolation {
     }
 }
 
+/// What isolated credit made of a submission's tests.
+pub(super) struct Isolated {
+    /// Every test, with its isolated result where that counts.
+    pub tests: Vec<TestResult>,
+    /// Whether any variant compiled.
+    pub compiled: bool,
+    /// Test (by index) -> the functions, in words, with the reference's
+    /// versions of which it passed in full (and only so).
+    pub credited: BTreeMap<usize, String>,
+}
+
 /// One test's grading on a variant.
 struct Graded {
     result: TestResult,
@@ -248,23 +292,31 @@ impl Grader {
     /// credit, in `work`; returns the tests with their isolated scores and
     /// both results in their feedback, and whether any variant compiled.
     /// `source` is the student's file; `budget`, the submission's runs';
-    /// `misfit`, why the file compiled nothing as written, if it did not.
+    /// `misfit`, why the file compiled nothing as written, if it did not;
+    /// `file`, where the student's file was found (as feedback names it).
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn isolate(
         &self,
         iso: &Isolation,
         source: &str,
+        file: &str,
         mut tests: Vec<TestResult>,
         work: &Path,
         budget: &Budget,
         misfit: Option<&ApiMisfit>,
-    ) -> Result<(Vec<TestResult>, bool)> {
+    ) -> Result<Isolated> {
         let (failed, failing) = iso.failed(&tests, &self.rubric);
+        let unchanged = |tests| Isolated {
+            tests,
+            compiled: false,
+            credited: BTreeMap::new(),
+        };
         if failed.is_empty() {
-            return Ok((tests, false));
+            return Ok(unchanged(tests));
         }
         // A file that does not parse does not compile either: as written stands.
         let Ok(student) = Source::parse(source) else {
-            return Ok((tests, false));
+            return Ok(unchanged(tests));
         };
         let reach = iso.calls.reach(source, &iso.items, &iso.functions);
         let mut plan = Plan::new(iso, &student, &failing, &reach);
@@ -296,7 +348,7 @@ impl Grader {
                 let blamed: Vec<String> = v
                     .replaced
                     .iter()
-                    .filter(|f| misfit.is_some_and(|m| blamed_by(m, &student, f)))
+                    .filter(|f| misfit.is_some_and(|m| blamed_by(iso, m, &student, f)))
                     .cloned()
                     .collect();
                 let own_blamed: Vec<String> =
@@ -449,18 +501,14 @@ impl Grader {
         }
         // The rule, once every result is in: a result counts only if every
         // function swapped for it fails on its own; of those, the best.
+        // Only the swapped functions the item calls are named: a variant
+        // that swapped none of them graded it as written.
+        let mut credited = BTreeMap::new();
         for &i in &failed {
             let item = &self.rubric.tests[i].item;
-            let swapped_of = |v: &Variant| {
-                let named = match v.phase {
-                    Phase::Misfit => misfit_swapped(v, &reach, item),
-                    _ => plan.swapped_for(v, item),
-                };
-                if named.is_empty() {
-                    v.replaced.clone()
-                } else {
-                    named
-                }
+            let swapped_of = |v: &Variant| match v.phase {
+                Phase::Misfit => misfit_swapped(v, &reach, item),
+                _ => plan.swapped_for(v, item),
             };
             let results = graded.remove(&i).unwrap_or_default();
             let best = |counting: bool| {
@@ -471,6 +519,29 @@ impl Grader {
             };
             if let Some(g) = best(true) {
                 let swapped = swapped_of(&g.variant);
+                let misfit_why = (g.variant.phase == Phase::Misfit).then(|| {
+                    let blamed: Vec<String> = swapped
+                        .iter()
+                        .filter(|f| misfit.is_some_and(|m| blamed_by(iso, m, &student, f)))
+                        .cloned()
+                        .collect();
+                    let why = misfit
+                        .and_then(|m| iso.misfit_line(m, &blamed, &student, file))
+                        .map(|line| misfit_reason(&line))
+                        .unwrap_or_default();
+                    (blamed, why)
+                });
+                if swapped.is_empty() {
+                    // Nothing the item calls was swapped: as written it
+                    // failed only because the file compiled nothing.
+                    if misfit_why.is_some() {
+                        tests[i] = TestResult {
+                            score: round_score(g.result.score),
+                            ..g.result.clone()
+                        };
+                    }
+                    continue;
+                }
                 tests[i] = combine(
                     iso,
                     &as_written,
@@ -478,11 +549,19 @@ impl Grader {
                     i,
                     &swapped,
                     g.result.clone(),
+                    misfit_why
+                        .as_ref()
+                        .map(|(blamed, why)| (blamed.as_slice(), why.as_str())),
                 );
+                if tests[i].score >= tests[i].max_score && misfit_why.is_none() {
+                    credited.insert(i, names(&swapped, &iso.functions));
+                }
             } else if let Some(g) = best(false) {
                 let fine = plan.passing_on_their_own(&g.variant, item);
                 let swapped = swapped_of(&g.variant);
-                tests[i] = refused(iso, &as_written[i], item, &swapped, &fine, &g.result);
+                if !swapped.is_empty() {
+                    tests[i] = refused(iso, &as_written[i], item, &swapped, &fine, &g.result);
+                }
             } else if let Some(note) = notes.remove(&i) {
                 tests[i].output = untrusted::clip(
                     &format!("{}\n\n{note}", tests[i].output),
@@ -497,8 +576,21 @@ impl Grader {
                 failed.len()
             );
         }
-        Ok((tests, compiled))
+        Ok(Isolated {
+            tests,
+            compiled,
+            credited,
+        })
     }
+}
+
+/// The compiler's reason in a misfit test line, without the line's frame:
+/// "the grader's call to your `f` (src/lib.rs line 3) does not compile:
+/// mismatched types (expected `f32`, found `f64`)".
+fn misfit_reason(line: &str) -> String {
+    let line = line.strip_prefix("Not graded: ").unwrap_or(line);
+    let line = line.split(". Keep the handout's").next().unwrap_or(line);
+    line.trim_end_matches('.').to_string()
 }
 
 /// The variant of a file that compiled nothing as written: the functions
@@ -515,7 +607,7 @@ fn misfit_variant(
     let blamed: Vec<&String> = iso
         .functions
         .iter()
-        .filter(|f| blamed_by(misfit, student, f))
+        .filter(|f| blamed_by(iso, misfit, student, f))
         .collect();
     if blamed.is_empty() {
         return None;
@@ -549,8 +641,9 @@ fn misfit_variant(
 }
 
 /// Whether the compiler's errors of `misfit` are about `function`.
-fn blamed_by(misfit: &ApiMisfit, student: &Source, function: &String) -> bool {
-    super::misfit::test_line(misfit, std::slice::from_ref(function), student, "").is_some()
+fn blamed_by(iso: &Isolation, misfit: &ApiMisfit, student: &Source, function: &String) -> bool {
+    iso.misfit_line(misfit, std::slice::from_ref(function), student, "")
+        .is_some()
 }
 
 /// The functions of a misfit variant that `item` reaches: the ones to name.

@@ -305,6 +305,7 @@ mod tests {
             handout: Source::parse(HANDOUT).unwrap(),
             crates: vec![],
             calls: Calls::new(&[], ADAPTER),
+            adapter: ("adapter.rs".into(), ADAPTER.into()),
         }
     }
 

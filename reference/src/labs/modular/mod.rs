@@ -101,7 +101,7 @@ struct Train {
 const SCENARIOS: &[Scenario] = &[
     Scenario {
         id: "small_batches",
-        description: "batches of 2 then 4; loss at ±800; a 64-10-10 sigmoid network trained 3 epochs on 40 digits in batches of 16 (the last one 8)",
+        description: "Linear and CrossEntropyLoss on batches of 2 then 4, Sigmoid and ReLU on batches of 3 then 4; loss at ±800 over 3 classes; a 64-10-10 sigmoid network trained 3 epochs on 40 digits in batches of 16 (the last one 8)",
         seed: 1,
         linear: (5, 3, &[2, 4]),
         activation: (5, &[3, 4]),
@@ -120,7 +120,7 @@ const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         id: "single_example",
-        description: "batches of 3 then 1; loss of one example, ordinary logits; a 64-8-10 ReLU network trained 4 epochs on 32 digits in batches of 16 (no short batch)",
+        description: "Linear and CrossEntropyLoss on batches of 3 then 1, Sigmoid and ReLU on batches of 2 then 1; ordinary logits over 10 classes; a 64-8-10 ReLU network trained 4 epochs on 32 digits in batches of 16 (no short batch)",
         seed: 2,
         linear: (4, 6, &[3, 1]),
         activation: (6, &[2, 1]),
@@ -139,7 +139,7 @@ const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         id: "deep_relu",
-        description: "batches of 1 then 7; loss at ±800 over 10 classes; a 64-12-8-10 ReLU network trained 3 epochs on 36 digits in batches of 16 (the last one 4)",
+        description: "Linear and CrossEntropyLoss on batches of 1 then 7, Sigmoid and ReLU on batches of 1 then 6; loss at ±800 over 10 classes; a 64-12-8-10 ReLU network trained 3 epochs on 36 digits in batches of 16 (the last one 4)",
         seed: 3,
         linear: (8, 5, &[1, 7]),
         activation: (7, &[1, 6]),
@@ -158,7 +158,7 @@ const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         id: "tall_batch",
-        description: "batches of 5 then 9; loss at ±800 over 4 classes; a 64-6-10 sigmoid network trained 5 epochs on 30 digits in batches of 12 (the last one 6)",
+        description: "Linear and CrossEntropyLoss on batches of 5 then 9, Sigmoid and ReLU on batches of 4 then 9; loss at ±800 over 4 classes; a 64-6-10 sigmoid network trained 5 epochs on 30 digits in batches of 12 (the last one 6)",
         seed: 4,
         linear: (3, 2, &[5, 9]),
         activation: (5, &[4, 9]),
