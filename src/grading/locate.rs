@@ -71,9 +71,13 @@ impl Grader {
         ));
         let mut again = self.run_all(&probe, dir, &budget, Which::Items(&items))?;
         for key in &unlocated {
-            // Same code, same inputs: the same panic, now with its line.
+            // Same code, same inputs: the same panic, now with its line. A
+            // run that names no line after all keeps the function's name.
             if let Some(run) = again.remove(key) {
-                if run.result.is_err() {
+                let named_line = run.result.as_ref().is_err_and(|why| {
+                    why.contains(", called from ") && !why.contains(CALLED_FROM_FUNCTION)
+                });
+                if named_line {
                     located.insert(key.clone(), run);
                 }
             }
