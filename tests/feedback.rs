@@ -504,6 +504,36 @@ fn a_panic_inside_ndarray_names_the_students_line_in_the_functions_own_tests() {
     }
     let table = String::from_utf8_lossy(&graded.output.stdout);
     assert!(table.contains(&format!("src/lib.rs:{line}")), "{table}");
+    // mini_batch_GD passes with the reference's back_propagation; its result
+    // as written names the line too.
+    let mini = graded.test("mini_batch_GD")["output"].as_str().unwrap();
+    assert!(
+        mini.contains("As written (with your own back_propagation)"),
+        "{mini}"
+    );
+    assert_eq!(mini.matches(&want).count(), 2, "{mini}");
+
+    // With σ'(z) computed as σ(z)(1 - σ(z)) from the activation as well (a
+    // known mistake), back_propagation is graded again with the reference's
+    // sigmoid_derivative, and still panics: both of its results name the line.
+    let (m, _) = mutant_source("cs240", "sigmoid_derivative_of_activation");
+    assert_eq!(source.matches(&m.from).count(), 1);
+    let both = source.replace(&m.from, &m.to);
+    let line = 1 + both
+        .lines()
+        .position(|l| l.contains("self.weights[l].t().dot(&delta)"))
+        .unwrap();
+    let want = format!("inside ndarray, called from src/lib.rs:{line}");
+    let graded = grade_source("cs240", &both);
+    for test in ["back_propagation (biases)", "back_propagation (weights)"] {
+        let output = graded.test(test)["output"].as_str().unwrap();
+        assert!(
+            output.contains("As written (with your own sigmoid_derivative)"),
+            "{output}"
+        );
+        assert_eq!(output.matches(&want).count(), 4, "{output}");
+        assert!(!output.contains("called from your `"), "{output}");
+    }
 }
 
 #[test]
