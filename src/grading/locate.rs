@@ -64,14 +64,13 @@ impl Grader {
         ) else {
             return Ok(located);
         };
-        let mut items: Vec<String> = unlocated.iter().map(|(item, _)| item.clone()).collect();
-        items.dedup();
         // Runs that already ran once, under a budget of their own: the
-        // grading's own runs go on meanwhile (isolated credit).
+        // grading's own runs go on meanwhile (isolated credit). Only those
+        // that panicked: the others have nothing to locate.
         let budget = Budget::new(Duration::from_secs_f64(
             self.rubric.limits.submission_seconds,
         ));
-        let mut again = self.run_all(&probe, dir, &budget, Which::Items(&items))?;
+        let mut again = self.run_all(&probe, dir, &budget, Which::Runs(&unlocated))?;
         for key in &unlocated {
             // Same code, same inputs: the same panic, now with its line. A
             // run that names no line after all keeps the function's name.
