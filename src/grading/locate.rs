@@ -4,7 +4,7 @@
 //! about a fifth of every compile and only this case needs them. Without,
 //! the probe names the student's function (`inside ndarray, called from your
 //! `forward_pass``); when any run says so, the same source is built again
-//! with line tables and those items run again, so the feedback names the
+//! with line tables and those runs again, so the feedback names the
 //! line. A submission without such a panic pays nothing. A test isolated
 //! credit grades again keeps its results, and each panic's text in them
 //! gains its line (`Grader::grade_code`).
