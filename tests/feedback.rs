@@ -471,3 +471,207 @@ fn results_json_is_markdown_with_student_text_inside_a_code_block() {
     assert!(!table.contains("````"), "{table}");
     assert!(table.contains("✗ case lab_784_8_8_10"), "{table}");
 }
+
+#[test]
+fn a_panic_inside_ndarray_names_the_students_line_in_the_functions_own_tests() {
+    // wᵀ · δ instead of w · δ for the hidden layers' delta: ndarray refuses
+    // the shapes ((2, 5) by (2, 1) on small_3_5_2's last layer) inside its
+    // own source. back_propagation's own tests (7.1, 7.2) fail on it, and
+    // so does mini_batch_GD, which calls it: every one names the line.
+    let source = changed(
+        "cs240",
+        &[(
+            "Some(self.weights[l].dot(&delta) * sigmoid_derivative(&zs[l - 1]))",
+            "Some(self.weights[l].t().dot(&delta) * sigmoid_derivative(&zs[l - 1]))",
+        )],
+    );
+    let line = 1 + source
+        .lines()
+        .position(|l| l.contains("self.weights[l].t().dot(&delta)"))
+        .unwrap();
+    let graded = grade_source("cs240", &source);
+    let want = format!("inside ndarray, called from src/lib.rs:{line}");
+    for test in ["back_propagation (biases)", "back_propagation (weights)"] {
+        let (public, hidden) = lines(&graded, test);
+        assert_eq!(public.len(), 2, "{test}: {}", graded.test(test));
+        for l in &public {
+            assert!(l.contains(&want), "{test}: {l}");
+            assert!(!l.contains("called from your `"), "{test}: {l}");
+        }
+        for l in &hidden {
+            assert!(l.ends_with(": panicked"), "{l}");
+        }
+    }
+    let table = String::from_utf8_lossy(&graded.output.stdout);
+    assert!(table.contains(&format!("src/lib.rs:{line}")), "{table}");
+    // mini_batch_GD passes with the reference's back_propagation; its result
+    // as written names the line too.
+    let mini = graded.test("mini_batch_GD")["output"].as_str().unwrap();
+    assert!(
+        mini.contains("As written (with your own back_propagation)"),
+        "{mini}"
+    );
+    assert_eq!(mini.matches(&want).count(), 2, "{mini}");
+
+    // With σ'(z) computed as σ(z)(1 - σ(z)) from the activation as well (a
+    // known mistake), back_propagation is graded again with the reference's
+    // sigmoid_derivative, and still panics: both of its results name the line.
+    let (m, _) = mutant_source("cs240", "sigmoid_derivative_of_activation");
+    assert_eq!(source.matches(&m.from).count(), 1);
+    let both = source.replace(&m.from, &m.to);
+    let line = 1 + both
+        .lines()
+        .position(|l| l.contains("self.weights[l].t().dot(&delta)"))
+        .unwrap();
+    let want = format!("inside ndarray, called from src/lib.rs:{line}");
+    let graded = grade_source("cs240", &both);
+    for test in ["back_propagation (biases)", "back_propagation (weights)"] {
+        let output = graded.test(test)["output"].as_str().unwrap();
+        assert!(
+            output.contains("As written (with your own sigmoid_derivative)"),
+            "{output}"
+        );
+        assert_eq!(output.matches(&want).count(), 4, "{output}");
+        assert!(!output.contains("called from your `"), "{output}");
+    }
+}
+
+#[test]
+fn failed_cases_are_counted_once_though_both_results_show_them() {
+    // Two bugs: back_propagation's output delta doubled, and the cost
+    // history returned last epoch first. mini_batch_GD fails as written and
+    // again with the reference's back_propagation (its own bug): its
+    // feedback shows both results, each failing all 4 of its cases.
+    let source = changed(
+        "cs240",
+        &[
+            (
+                "cost_derivative(&activations[layers], y) * sigmoid_derivative(",
+                "cost_derivative(&activations[layers], y) * 2.0 * sigmoid_derivative(",
+            ),
+            (
+                "            cost_history.push(self.cost(training_data));\n        }\n        cost_history\n",
+                "            cost_history.push(self.cost(training_data));\n        }\n        cost_history.reverse();\n        cost_history\n",
+            ),
+        ],
+    );
+    let graded = grade_source("cs240", &source);
+    let cases = graded.test("mini_batch_GD")["output"]
+        .as_str()
+        .unwrap()
+        .lines()
+        .filter(|l| l.trim_start().starts_with('✗'))
+        .count();
+    assert_eq!(
+        cases, 8,
+        "both results, 4 failed cases each: {}",
+        graded.results
+    );
+    let table = String::from_utf8_lossy(&graded.output.stdout);
+    let mini = table
+        .split("mini_batch_GD")
+        .nth(1)
+        .and_then(|rest| rest.split("back_propagation").next())
+        .unwrap();
+    assert!(mini.contains("(and 3 more failed cases)"), "{table}");
+    assert!(!table.contains("(and 7 more failed cases)"), "{table}");
+}
+
+#[test]
+fn an_update_that_never_happened_is_called_that() {
+    // GradientDescentOptimizer's step subtracts from a copy of the weights:
+    // every layer's weights come back exactly as they went in (the bias is
+    // updated). The fixtures' inputs hold them, and the reference's differ.
+    let source = changed(
+        "modular",
+        &[(
+            "                linear.weights -= &(&linear.d_weights * self.learning_rate);\n",
+            "                let mut weights = linear.weights.clone();\n                weights -= &(&linear.d_weights * self.learning_rate);\n",
+        )],
+    );
+    let graded = grade_source("modular", &source);
+    let (public, hidden) = lines(&graded, "GradientDescentOptimizer");
+    assert_eq!(
+        public.len(),
+        2,
+        "{}",
+        graded.test("GradientDescentOptimizer")
+    );
+    for case in ["small_batches", "single_example"] {
+        let f = fixture("modular", case);
+        let given = f["inputs"]["optimizer"]["layers"][0]["weights"]["data"][0]
+            .as_f64()
+            .unwrap();
+        let line = public.iter().find(|l| l.contains(case)).unwrap();
+        assert!(line.contains("weights 1: "), "{line}");
+        assert!(line.contains(&format!("got {given}")), "{line}");
+        assert!(
+            line.contains(
+                "your weights 1 is returned exactly as it was given: the update never happened?"
+            ),
+            "{line}"
+        );
+    }
+    for line in &hidden {
+        assert!(
+            line.contains("returned exactly as given: the update never happened?"),
+            "{line}"
+        );
+    }
+    // A history that never moves: the updates go to copies of the network's
+    // weights and biases, so every epoch's cost is the first one's.
+    let source = changed(
+        "cs240",
+        &[
+            (
+                "for (b, s) in self.biases.iter_mut().zip(&sum_db) {",
+                "for (b, s) in self.biases.clone().iter_mut().zip(&sum_db) {",
+            ),
+            (
+                "for (w, s) in self.weights.iter_mut().zip(&sum_dw) {",
+                "for (w, s) in self.weights.clone().iter_mut().zip(&sum_dw) {",
+            ),
+        ],
+    );
+    let graded = grade_source("cs240", &source);
+    let (public, hidden) = lines(&graded, "mini_batch_GD");
+    assert_eq!(public.len(), 2, "{}", graded.test("mini_batch_GD"));
+    for line in &public {
+        assert!(
+            line.contains("hint: the same value every time? (every entry of yours is ")
+                && line.contains("the update never happened?)"),
+            "{line}"
+        );
+    }
+    for line in &hidden {
+        assert!(line.ends_with("hint: the same value every time?"), "{line}");
+    }
+    check_hidden_has_no_figures(&hidden);
+}
+
+#[test]
+fn a_factor_is_written_as_people_write_it() {
+    // (a - y) · (1 - 0.93): every value ×0.07, which the division of the
+    // student's value by the expected one gives as 0.06999999999999995 or
+    // so (1 - 0.93 is itself 0.06999999999999995 in f64).
+    assert_ne!(format!("{}", 1.0f64 - 0.93), "0.07");
+    let source = changed(
+        "cs240",
+        &[(
+            "    output_activations - y\n",
+            "    (output_activations - y) * (1.0 - 0.93)\n",
+        )],
+    );
+    let graded = grade_source("cs240", &source);
+    let (public, hidden) = lines(&graded, "cost_derivative");
+    assert_eq!(public.len(), 2, "{public:?}");
+    for line in &public {
+        assert!(
+            line.contains("hint: a constant factor? (every value is ×0.07 the expected one)"),
+            "{line}"
+        );
+    }
+    for line in &hidden {
+        assert!(line.ends_with("hint: a constant factor?"), "{line}");
+    }
+}

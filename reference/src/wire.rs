@@ -383,6 +383,28 @@ fn student_frame(trace: &str) -> Option<Caller> {
         .iter()
         .find_map(|(name, _)| name.split_once("::__grade_probe::"))
         .map(|(krate, _)| krate.trim_start_matches('<').to_string())?;
+    // With line tables, the student's crate is a folder: the one of the
+    // probe's `main`, which is appended to the student's file. A frame is
+    // the student's by where it is, whatever its name: the debug info may
+    // name a function without its path (`back_propagation`, not
+    // `cs240_lab::<impl NeuralNetwork>::back_propagation`).
+    let main = format!("{krate}::main");
+    let folder = frames
+        .iter()
+        .find(|(name, _)| *name == main)
+        .and_then(|(_, at)| at.as_deref())
+        .and_then(|at| at.rfind("/src/").map(|i| &at[..i + "/src/".len()]));
+    if let Some(folder) = folder {
+        let by_place = frames
+            .iter()
+            .filter(|(name, _)| *name != main && !name.contains("__grade_probe"))
+            .filter_map(|(_, at)| at.as_deref())
+            .find(|at| at.starts_with(folder))
+            .and_then(from_src);
+        if let Some(at) = by_place {
+            return Some(Caller::Line(at));
+        }
+    }
     frames.iter().find_map(|(name, at)| {
         let rest = name
             .trim_start_matches('<')
@@ -505,6 +527,26 @@ mod tests {
         assert_eq!(
             student_frame(trace),
             Some(Caller::Line("src/lib.rs:3".into()))
+        );
+        // Debug info that names functions without their path: the frame
+        // is the student's by its place, in the folder of the probe's
+        // `main` (appended to the student's file).
+        let trace = "   7: ndarray::linalg::impl_linalg::dot_shape_error
+   8: <ndarray::ArrayRef<A,ndarray::dimension::dim::Dim<[usize; 2]>>>::dot
+             at /root/.cargo/registry/src/index.crates.io-1/ndarray-0.17.2/src/linalg/impl_linalg.rs:316:13
+   9: back_propagation
+             at /tmp/grade-zx/lines/w/crate/src/lib.rs:97:42
+  10: call
+             at /tmp/grade-zx/lines/w/probe/adapter.rs:58:25
+  11: grade_wire::run_caught
+             at /tmp/grade-zx/deps/wire.rs:299:11
+  13: cs240_lab::__grade_probe::main
+             at /tmp/grade-zx/lines/w/probe/__grade_probe.rs:6:5
+  14: cs240_lab::main
+             at /tmp/grade-zx/lines/w/crate/src/lib.rs:167:5";
+        assert_eq!(
+            student_frame(trace),
+            Some(Caller::Line("src/lib.rs:97".into()))
         );
         // Without: the function, in the crate that holds the probe.
         let trace = "   7: ndarray::linalg::impl_linalg::dot_shape_error

@@ -359,6 +359,78 @@ pub fn num(x: f64) -> String {
     }
 }
 
+/// Whether the answer `got`, which differs from `expected`, is one of the
+/// case's `inputs` exactly as it was given: an update that never happened
+/// (an optimizer's step on a copy, weights returned as they came in). Only a
+/// matrix or a list of at least two numbers, not all the same, counts: a
+/// single number or a zero bias may well equal an input by chance.
+pub fn unchanged_input(inputs: &Value, expected: &Value, got: &Value) -> bool {
+    let Some(have) = numbers_of(got) else {
+        return false;
+    };
+    let shape = |v: &Value| v.get("shape").cloned();
+    if have.len() < 2
+        || have.iter().all(|&x| x == have[0])
+        || numbers_of(expected).is_some_and(|want| want == have)
+    {
+        return false;
+    }
+    // Kind, shape and length first: a data set among the inputs is never
+    // read for an answer of another size.
+    let same = |v: &Value| {
+        let sized = match v {
+            Value::Array(a) => !is_tensor(got) && a.len() == have.len(),
+            _ => is_tensor(v) && shape(v) == shape(got),
+        };
+        sized && numbers_of(v).is_some_and(|xs| xs == have)
+    };
+    let mut stack = vec![inputs];
+    while let Some(v) = stack.pop() {
+        if same(v) {
+            return true;
+        }
+        match v {
+            Value::Object(o) if !is_tensor(v) => stack.extend(o.values()),
+            Value::Array(a) if !a.iter().all(Value::is_number) => stack.extend(a),
+            _ => {}
+        }
+    }
+    false
+}
+
+/// The numbers of a matrix or of a list of numbers, in order.
+fn numbers_of(v: &Value) -> Option<Vec<f64>> {
+    if is_tensor(v) {
+        return to_tensor(v).ok().map(|t| t.iter().copied().collect());
+    }
+    match v {
+        Value::Array(a) if !a.is_empty() && a.iter().all(Value::is_number) => {
+            a.iter().map(to_f64).collect::<Result<Vec<f64>, _>>().ok()
+        }
+        _ => None,
+    }
+}
+
+/// A factor between two answers as a person writes it: `×0.07`, not the
+/// `×0.06999999999999999` a division of two rounded values gives. The
+/// shortest decimal of at most 6 significant digits that is the factor
+/// within a part in 10⁹; failing that, `about ×` its first 4 digits (a
+/// factor found within the hint's tolerance is no more exact than that).
+pub fn factor_text(r: f64) -> String {
+    for digits in 1..=6 {
+        let Ok(short) = format!("{r:.prec$e}", prec = digits - 1).parse::<f64>() else {
+            break;
+        };
+        if (short - r).abs() <= 1e-9 * r.abs() {
+            return format!("×{}", num(short));
+        }
+    }
+    format!(
+        "about ×{}",
+        num(crate::grading::measure::round_for_people(r))
+    )
+}
+
 /// An element's index: `[row, col]` in a matrix (`cols` > 0), `[i]` in a list.
 fn index(i: usize, cols: usize) -> String {
     match i.checked_div(cols) {
@@ -630,8 +702,7 @@ fn hint_values(want: &[f64], have: &[f64], cols: usize, tol: Tolerance) -> Optio
             };
             // One number is always some multiple of another: only a whole
             // factor or its inverse says something there.
-            let factor =
-                factor.or_else(|| (n > 1 && !close(r, 1.0, tol)).then(|| format!("×{}", num(r))));
+            let factor = factor.or_else(|| (n > 1 && !close(r, 1.0, tol)).then(|| factor_text(r)));
             if let Some(f) = factor {
                 return hint(
                     "a constant factor?",
@@ -676,6 +747,22 @@ fn hint_values(want: &[f64], have: &[f64], cols: usize, tol: Tolerance) -> Optio
                     .into(),
             );
         }
+    }
+    // A history that never moves where the expected one does: whatever is
+    // recorded step by step (a cost per epoch) is measured on a model the
+    // steps never changed.
+    if cols == 0
+        && (1..n).all(|i| close(have[i], have[0], tol))
+        && !(1..n).all(|i| close(want[i], want[0], tol))
+    {
+        return hint(
+            "the same value every time?",
+            format!(
+                "the same value every time? (every entry of yours is {}: nothing changes \
+                 between steps, so the update never happened?)",
+                num(have[0])
+            ),
+        );
     }
     // A sigmoid's (or a probability's) range: only said of several values,
     // all inside it (two gradients may well both lie in [0, 1] by chance).
@@ -868,6 +955,50 @@ mod tests {
     }
 
     #[test]
+    fn an_input_returned_as_given_is_recognised() {
+        let w = from_tensor(&array![[0.5, -1.0], [2.0, 0.25]]);
+        let updated = from_tensor(&array![[0.4, -0.9], [1.9, 0.2]]);
+        let bias = serde_json::json!([0.1, -0.3]);
+        let inputs = serde_json::json!({
+            "layers": [{ "weights": w.clone(), "bias": bias.clone(), "zero": [0.0, 0.0] }],
+            "learning_rate": 0.1,
+        });
+        assert!(unchanged_input(&inputs, &updated, &w));
+        assert!(unchanged_input(
+            &inputs,
+            &serde_json::json!([0.0, -0.2]),
+            &bias
+        ));
+        // Not an input, or the expected answer itself, or a constant.
+        assert!(!unchanged_input(&inputs, &w, &updated));
+        assert!(!unchanged_input(&inputs, &w, &w));
+        assert!(!unchanged_input(
+            &inputs,
+            &bias,
+            &serde_json::json!([0.0, 0.0])
+        ));
+        assert!(!unchanged_input(
+            &inputs,
+            &serde_json::json!(0.2),
+            &serde_json::json!(0.1)
+        ));
+        // The same numbers in another shape are another thing.
+        let flat = from_tensor(&array![[0.5, -1.0, 2.0, 0.25]]);
+        assert!(!unchanged_input(&inputs, &updated, &flat));
+    }
+
+    #[test]
+    fn factors_read_as_people_write_them() {
+        assert_eq!(factor_text(1.0 - 0.93), "×0.07");
+        assert_eq!(factor_text(0.06999999999999999), "×0.07");
+        assert_eq!(factor_text(0.3), "×0.3");
+        assert_eq!(factor_text(1.0002), "×1.0002");
+        assert_eq!(factor_text(2.5e-7), "×2.5e-7");
+        // No short decimal: its first digits, said to be no more.
+        assert_eq!(factor_text(0.547_741_234_5), "about ×0.5477");
+    }
+
+    #[test]
     fn generic_hints_each_on_the_pattern_that_shows_it() {
         let name = |w: Vec<f64>, h: Vec<f64>| {
             let (w, h) = (serde_json::json!(w), serde_json::json!(h));
@@ -896,6 +1027,10 @@ mod tests {
             "values outside an activation's range?"
         );
         assert_eq!(name(w.clone(), vec![0.5, 0.2, 0.1, 0.9]), None);
+        assert_eq!(
+            name(w.clone(), vec![0.3, 0.3, 0.3, 0.3]).unwrap(),
+            "the same value every time?"
+        );
         // One number: only a whole factor (or its inverse) is a pattern.
         assert_eq!(
             name(vec![0.25], vec![0.5]).unwrap_or_default(),

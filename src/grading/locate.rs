@@ -4,8 +4,10 @@
 //! about a fifth of every compile and only this case needs them. Without,
 //! the probe names the student's function (`inside ndarray, called from your
 //! `forward_pass``); when any run says so, the same source is built again
-//! with line tables and those items run again, so the feedback names the
-//! line. A submission without such a panic pays nothing.
+//! with line tables and those runs again, so the feedback names the
+//! line. A submission without such a panic pays nothing. A test isolated
+//! credit grades again keeps its results, and each panic's text in them
+//! gains its line (`Grader::grade_code`).
 
 use super::budget::Budget;
 use super::run::Run;
@@ -62,18 +64,21 @@ impl Grader {
         ) else {
             return Ok(located);
         };
-        let mut items: Vec<String> = unlocated.iter().map(|(item, _)| item.clone()).collect();
-        items.dedup();
         // Runs that already ran once, under a budget of their own: the
-        // grading's own runs go on meanwhile (isolated credit).
+        // grading's own runs go on meanwhile (isolated credit). Only those
+        // that panicked: the others have nothing to locate.
         let budget = Budget::new(Duration::from_secs_f64(
             self.rubric.limits.submission_seconds,
         ));
-        let mut again = self.run_all(&probe, dir, &budget, Which::Items(&items))?;
+        let mut again = self.run_all(&probe, dir, &budget, Which::Runs(&unlocated))?;
         for key in &unlocated {
-            // Same code, same inputs: the same panic, now with its line.
+            // Same code, same inputs: the same panic, now with its line. A
+            // run that names no line after all keeps the function's name.
             if let Some(run) = again.remove(key) {
-                if run.result.is_err() {
+                let named_line = run.result.as_ref().is_err_and(|why| {
+                    why.contains(", called from ") && !why.contains(CALLED_FROM_FUNCTION)
+                });
+                if named_line {
                     located.insert(key.clone(), run);
                 }
             }

@@ -369,20 +369,16 @@ impl Grader {
         // Isolated credit grades failed tests again (nothing runs when all
         // pass). Meanwhile, on the other core, the probe is built again with
         // line tables to name the student's line behind each panic inside a
-        // dependency, for the tests that will stand as written: a test graded
-        // again is explained by its variant, and a training run that waits
-        // is not run twice.
+        // dependency (a training run that waits is not run twice).
         let again = match &self.isolation {
             Some(iso) => iso.candidates(&student.source, &tests, &self.rubric),
             None => Default::default(),
         };
         let wanted = |item: &str| {
-            !again.contains(item)
-                && self
-                    .rubric
-                    .tests
-                    .iter()
-                    .any(|t| t.item == item && !t.deferred())
+            self.rubric
+                .tests
+                .iter()
+                .any(|t| t.item == item && !t.deferred())
         };
         let (mut tests, located) = std::thread::scope(|s| -> Result<_> {
             let locating = s.spawn(|| {
@@ -411,10 +407,35 @@ impl Grader {
         })?;
         if !located.is_empty() {
             let items: Vec<String> = located.keys().map(|(item, _)| item.clone()).collect();
+            // A test graded again shows its results (as written, and on its
+            // variants, whose lines are the student's file's) in words
+            // already written: each panic's text gains its line there.
+            let mut lines: Vec<(String, String, String)> = Vec::new();
+            for (key, run) in &located {
+                if let (Some(Err(before)), Err(after)) =
+                    (runs.get(key).map(|r| &r.result), &run.result)
+                {
+                    lines.push((
+                        key.0.clone(),
+                        untrusted::case_reason(before),
+                        untrusted::case_reason(after),
+                    ));
+                }
+            }
             runs.extend(located);
             for (spec, result) in self.rubric.tests.iter().zip(tests.iter_mut()) {
-                if items.contains(&spec.item) {
+                if !items.contains(&spec.item) {
+                    continue;
+                }
+                if !again.contains(&spec.item) {
                     *result = self.score_test(spec, &runs);
+                    continue;
+                }
+                for (_, before, after) in lines.iter().filter(|(item, ..)| *item == spec.item) {
+                    result.output = untrusted::clip(
+                        &result.output.replace(before.as_str(), after),
+                        untrusted::TEST_BYTES,
+                    );
                 }
             }
         }

@@ -25,8 +25,10 @@ pub(crate) enum Which<'a> {
     /// The runs of the tests that wait for others (`after`: training), of
     /// these items.
     Deferred(&'a [String]),
-    /// Every run of these items (isolated credit's variants, line tables).
+    /// Every run of these items (isolated credit's variants).
     Items(&'a [String]),
+    /// These runs, by (item, case) (line tables: the runs that panicked).
+    Runs(&'a [(String, String)]),
 }
 
 impl Which<'_> {
@@ -35,7 +37,7 @@ impl Which<'_> {
         match self {
             Which::Main => "",
             Which::Deferred(_) => "after-",
-            Which::Items(_) => "again-",
+            Which::Items(_) | Which::Runs(_) => "again-",
         }
     }
 }
@@ -169,6 +171,7 @@ impl Grader {
                 needed.retain(|key| deferred.contains(key) && items.contains(&key.0))
             }
             Which::Items(items) => needed.retain(|(item, _)| items.contains(item)),
+            Which::Runs(runs) => needed.retain(|key| runs.contains(key)),
         }
         // Written answers come from the answers file, not the probe.
         needed.retain(|(item, _)| !self.lab.is_answers_item(item));

@@ -6,7 +6,7 @@
 use super::answers::{self, Reading};
 use super::run::{Checked, Run};
 use super::{measure, mistakes, Grader};
-use crate::grading::compare::{compare, unit_hint, Hint, Mismatch, Tolerance};
+use crate::grading::compare::{compare, unchanged_input, unit_hint, Hint, Mismatch, Tolerance};
 use crate::lab::fixture::Case;
 use crate::lab::rubric::{Bound, Measure, Rule, Scoring, TestSpec};
 use crate::report::results::{round_score, KnownMistake, LeaderboardEntry, TestExtra, TestResult};
@@ -278,6 +278,14 @@ impl Grader {
             }
             if let Err(m) = compare(&expected[&name], got, &name, tol) {
                 let mut m = self.with_inputs(m, test, case, &name, got, tol);
+                if !written && unchanged_input(&case.inputs, &expected[&name], got) {
+                    m.detail.push_str(&format!(
+                        "; your {name} is returned exactly as it was given: the update never \
+                         happened?"
+                    ));
+                    m.summary
+                        .push_str("; returned exactly as given: the update never happened?");
+                }
                 // A written answer is one number the student picks freely: a
                 // pattern against a hidden expected value (×100?) would tell
                 // it. The unit's hint is read from the answer alone.

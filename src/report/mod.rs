@@ -136,7 +136,12 @@ pub fn table(results: &Results, title: &str) -> String {
                     let _ = writeln!(out, "{pad}{line}");
                 }
             }
-            match failures.len() {
+            // A case is counted once, though isolated credit's feedback
+            // shows it in each of its two results.
+            let mut cases: Vec<&str> = failures.iter().map(|l| failed_case(l)).collect();
+            cases.sort_unstable();
+            cases.dedup();
+            match cases.len() {
                 0 | 1 => {}
                 2 => {
                     let _ = writeln!(out, "{CONTINUED}(and 1 more failed case)");
@@ -166,6 +171,25 @@ pub fn table(results: &Results, title: &str) -> String {
         );
     }
     out
+}
+
+/// The case a `✗` line is about: `case ID` (a case's id has no space) or
+/// `hidden case N`; the line itself when it names neither.
+fn failed_case(line: &str) -> &str {
+    let rest = line.trim_start_matches('✗').trim_start();
+    let words = if rest.starts_with("hidden case ") {
+        3
+    } else if rest.starts_with("case ") {
+        2
+    } else {
+        return line;
+    };
+    let end = rest
+        .char_indices()
+        .filter(|&(_, c)| c == ' ' || c == ':')
+        .nth(words - 1)
+        .map_or(rest.len(), |(i, _)| i);
+    &rest[..end]
 }
 
 pub fn fmt_points(x: f64) -> String {
@@ -342,6 +366,27 @@ mod tests {
         );
         let shown = table(&results("Graded.", vec![forged]), "Lab");
         assert!(!shown.contains("known mistake `forged`"), "{shown}");
+    }
+
+    #[test]
+    fn failed_cases_are_counted_once_each() {
+        // Isolated credit's feedback: the isolated result, then the one as
+        // written, each naming the same two failed cases.
+        let block = "0 of 3 cases passed.\n✓ case a (x): passed\n✗ case b (y: 2): value: wrong\n\
+                     ✗ hidden case 3: value: wrong values";
+        let output = format!(
+            "Isolated credit: graded with …\n{block}\n\nAs written (with your own f): {block}"
+        );
+        let r = results(
+            "Graded src/lib.rs for Lab 1.",
+            vec![test("1", "forward", 0.0, 10.0, &output)],
+        );
+        let table = table(&r, "Lab 1");
+        assert!(table.contains("(and 1 more failed case)"), "{table}");
+        assert_eq!(failed_case("✗ case b (y: 2): value"), "case b");
+        assert_eq!(failed_case("✗ case b: value"), "case b");
+        assert_eq!(failed_case("✗ hidden case 12: panicked"), "hidden case 12");
+        assert_eq!(failed_case("✗ something else"), "✗ something else");
     }
 
     #[test]
