@@ -345,6 +345,24 @@ fn a_mistake_on_hidden_cases_is_named_without_inputs_or_values() {
     }
 }
 
+/// results.json of the lab's solution with catalogue entry `e` applied,
+/// graded with the lab data under `root` (a copy changed by the test).
+fn grade_mistake_under(root: &Path, lab: &str, e: &Entry) -> Value {
+    let work = tempfile::tempdir().unwrap();
+    let sub = work.path().join("submission/src");
+    fs::create_dir_all(&sub).unwrap();
+    fs::write(sub.join("lib.rs"), apply(&solution_source(lab), e)).unwrap();
+    let results = work.path().join("results.json");
+    let out = run(grade_bin()
+        .env("GRADE_ROOT", root)
+        .args(["--lab", lab, "--submission"])
+        .arg(work.path().join("submission"))
+        .arg("--out")
+        .arg(&results));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    serde_json::from_str(&fs::read_to_string(&results).unwrap()).unwrap()
+}
+
 fn append_mistake(root: &Path, toml_text: &str) {
     let path = root.join("reference/labs/cs240/mistakes.toml");
     let mut text = fs::read_to_string(&path).unwrap();
@@ -434,19 +452,7 @@ also = [{ from = "let s = sigmoid(z);", to = "let s = z.clone();" }]
         .into_iter()
         .find(|e| e.name == "sigmoid_derivative_of_activation")
         .unwrap();
-    let work = tempfile::tempdir().unwrap();
-    let sub = work.path().join("submission/src");
-    fs::create_dir_all(&sub).unwrap();
-    fs::write(sub.join("lib.rs"), apply(&solution_source("cs240"), &e)).unwrap();
-    let results = work.path().join("results.json");
-    let out = run(grade_bin()
-        .env("GRADE_ROOT", root.path())
-        .args(["--lab", "cs240", "--submission"])
-        .arg(work.path().join("submission"))
-        .arg("--out")
-        .arg(&results));
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let r: Value = serde_json::from_str(&fs::read_to_string(&results).unwrap()).unwrap();
+    let r = grade_mistake_under(root.path(), "cs240", &e);
     let test = r["tests"]
         .as_array()
         .unwrap()
@@ -640,19 +646,7 @@ fn a_mistake_is_named_only_where_its_functions_say() {
         .into_iter()
         .find(|e| e.name == "divided_by_mini_batch_size")
         .unwrap();
-    let work = tempfile::tempdir().unwrap();
-    let sub = work.path().join("submission/src");
-    fs::create_dir_all(&sub).unwrap();
-    fs::write(sub.join("lib.rs"), apply(&solution_source("cs240"), &e)).unwrap();
-    let results = work.path().join("results.json");
-    let out = run(grade_bin()
-        .env("GRADE_ROOT", root.path())
-        .args(["--lab", "cs240", "--submission"])
-        .arg(work.path().join("submission"))
-        .arg("--out")
-        .arg(&results));
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let r: Value = serde_json::from_str(&fs::read_to_string(&results).unwrap()).unwrap();
+    let r = grade_mistake_under(root.path(), "cs240", &e);
     let test = r["tests"]
         .as_array()
         .unwrap()
