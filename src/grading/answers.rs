@@ -15,7 +15,8 @@
 //! kind expected, quoting only the student's own text, never the expected
 //! value, so hidden questions say it too.
 
-use crate::grading::compare::{num, unit_hint};
+use crate::grading::compare::unit_hint;
+use crate::grading::numbers::num;
 use crate::grading::submission;
 use crate::lab::rubric::Unit;
 use crate::report::untrusted::quote;

@@ -10,6 +10,7 @@
 //! and the expected ones (a constant factor, a sign flip, a shifted,
 //! reversed or transposed answer, values outside an activation's range).
 
+use crate::grading::numbers::{num, round_for_people};
 use crate::lab::rubric::{Bound, Rule, TestSpec, Unit};
 use approx::relative_eq;
 use ndarray::Array2;
@@ -348,17 +349,6 @@ fn describe(v: &Value) -> String {
     }
 }
 
-/// A number as the student reads it: the shortest text that reads back as
-/// the same f64, in scientific notation below 1e-4 or from 1e10 in magnitude.
-pub fn num(x: f64) -> String {
-    let a = x.abs();
-    if x == 0.0 || !x.is_finite() || (1e-4..1e10).contains(&a) {
-        format!("{x}")
-    } else {
-        format!("{x:e}")
-    }
-}
-
 /// Whether the answer `got`, which differs from `expected`, is one of the
 /// case's `inputs` exactly as it was given: an update that never happened
 /// (an optimizer's step on a copy, weights returned as they came in). Only a
@@ -425,10 +415,7 @@ pub fn factor_text(r: f64) -> String {
             return format!("×{}", num(short));
         }
     }
-    format!(
-        "about ×{}",
-        num(crate::grading::measure::round_for_people(r))
-    )
+    format!("about ×{}", num(round_for_people(r)))
 }
 
 /// An element's index: `[row, col]` in a matrix (`cols` > 0), `[i]` in a list.

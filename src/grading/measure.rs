@@ -9,6 +9,7 @@
 //! bound (`at_least` the reference's accuracy less a margin) is computed
 //! once, the same way for both.
 
+use crate::grading::numbers::{num, round_for_people};
 use crate::lab::rubric::Measure;
 use reference::wire::{to_f64, to_tensor};
 use serde_json::Value;
@@ -28,9 +29,7 @@ impl Measured {
                 format!("{} ({right} of {total} right)", percent(self.value))
             }
             (Measure::Accuracy, None) => percent(self.value),
-            (Measure::MeanSquaredError, _) => {
-                crate::grading::compare::num(round_for_people(self.value))
-            }
+            (Measure::MeanSquaredError, _) => num(round_for_people(self.value)),
         }
     }
 }
@@ -105,20 +104,6 @@ pub fn percent(share: f64) -> String {
     format!("{} %", text.trim_end_matches('0').trim_end_matches('.'))
 }
 
-/// Four significant digits: a measure read by people, not compared.
-pub fn round_for_people(x: f64) -> f64 {
-    if x == 0.0 || !x.is_finite() {
-        return x;
-    }
-    let digits = 3 - x.abs().log10().floor() as i32;
-    let scale = 10f64.powi(digits);
-    let r = (x * scale).round() / scale;
-    // Through text, so that 0.07 is 0.07 and not 0.07000000000000001.
-    format!("{r:.prec$}", prec = digits.max(0) as usize)
-        .parse()
-        .unwrap_or(r)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -153,10 +138,7 @@ mod tests {
     }
 
     #[test]
-    fn numbers_for_people_have_four_significant_digits() {
-        assert_eq!(round_for_people(0.06999999999999999), 0.07);
-        assert_eq!(round_for_people(1.2571234), 1.257);
-        assert_eq!(round_for_people(0.000123456), 0.0001235);
+    fn a_percentage_has_at_most_two_decimals() {
         assert_eq!(percent(0.8), "80 %");
         assert_eq!(percent(418.0 / 450.0), "92.89 %");
     }

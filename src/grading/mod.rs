@@ -17,6 +17,7 @@ mod locate;
 pub mod measure;
 mod misfit;
 pub mod mistakes;
+pub mod numbers;
 mod run;
 mod score;
 mod solution_cpu;

@@ -4,6 +4,7 @@
 //! leaderboard's values from runs that passed.
 
 use super::answers::{self, Reading};
+use super::numbers::{num, round_for_people};
 use super::run::{Checked, Run};
 use super::{measure, mistakes, Grader};
 use crate::grading::compare::{compare, unchanged_input, unit_hint, Hint, Mismatch, Tolerance};
@@ -400,7 +401,7 @@ fn measured_verdict(
     }
     let said = |x: f64| match m {
         Measure::Accuracy => measure::percent(x),
-        Measure::MeanSquaredError => crate::grading::compare::num(measure::round_for_people(x)),
+        Measure::MeanSquaredError => num(round_for_people(x)),
     };
     let reference = format!("the reference's {}", ours.text(m));
     let (needed, summary) = match tol.rule {
