@@ -743,10 +743,10 @@ fn hint_values(want: &[f64], have: &[f64], cols: usize, tol: Tolerance) -> Optio
         && !(1..n).all(|i| close(want[i], want[0], tol))
     {
         return hint(
-            "the same value every time?",
+            "the same value in every entry?",
             format!(
-                "the same value every time? (every entry of yours is {}: nothing changes \
-                 between steps, so the update never happened?)",
+                "the same value in every entry? (every entry of yours is {}, where the expected \
+                 ones differ: for a history step by step, the steps never changed the model?)",
                 num(have[0])
             ),
         );
@@ -1016,7 +1016,7 @@ mod tests {
         assert_eq!(name(w.clone(), vec![0.5, 0.2, 0.1, 0.9]), None);
         assert_eq!(
             name(w.clone(), vec![0.3, 0.3, 0.3, 0.3]).unwrap(),
-            "the same value every time?"
+            "the same value in every entry?"
         );
         // One number: only a whole factor (or its inverse) is a pattern.
         assert_eq!(

@@ -279,13 +279,14 @@ impl Grader {
             }
             if let Err(m) = compare(&expected[&name], got, &name, tol) {
                 let mut m = self.with_inputs(m, test, case, &name, got, tol);
+                // Said of public cases only (the detail): whether an answer
+                // equals an input depends on the inputs, which a hidden case
+                // keeps.
                 if !written && unchanged_input(&case.inputs, &expected[&name], got) {
                     m.detail.push_str(&format!(
-                        "; your {name} is returned exactly as it was given: the update never \
-                         happened?"
+                        "; your {name} is exactly one of the case's inputs, returned unchanged: \
+                         computed (or updated) on a copy, or not at all?"
                     ));
-                    m.summary
-                        .push_str("; returned exactly as given: the update never happened?");
                 }
                 // A written answer is one number the student picks freely: a
                 // pattern against a hidden expected value (×100?) would tell
@@ -323,7 +324,7 @@ impl Grader {
     }
 
     /// Whether the rubric hides case `id`'s details.
-    fn is_hidden(&self, id: &str) -> bool {
+    pub(super) fn is_hidden(&self, id: &str) -> bool {
         self.rubric.cases.iter().any(|c| c.id == id && c.hidden)
     }
 }
