@@ -13,18 +13,18 @@ pub fn num(x: f64) -> String {
     }
 }
 
-/// Four significant digits: a measure read by people, not compared.
+/// Four significant digits: a measure read by people, not compared. Through
+/// text, so that 0.07 is 0.07 and not 0.07000000000000001, and any finite
+/// number stays finite (tiny and huge ones too).
 pub fn round_for_people(x: f64) -> f64 {
     if x == 0.0 || !x.is_finite() {
         return x;
     }
-    let digits = 3 - x.abs().log10().floor() as i32;
-    let scale = 10f64.powi(digits);
-    let r = (x * scale).round() / scale;
-    // Through text, so that 0.07 is 0.07 and not 0.07000000000000001.
-    format!("{r:.prec$}", prec = digits.max(0) as usize)
-        .parse()
-        .unwrap_or(r)
+    match format!("{x:.3e}").parse::<f64>() {
+        Ok(r) if r.is_finite() => r,
+        // Rounded up past the largest f64.
+        _ => x,
+    }
 }
 
 #[cfg(test)]
@@ -36,6 +36,8 @@ mod tests {
         assert_eq!(round_for_people(0.06999999999999999), 0.07);
         assert_eq!(round_for_people(1.2571234), 1.257);
         assert_eq!(round_for_people(0.000123456), 0.0001235);
+        assert_eq!(round_for_people(1.234567891e-310), 1.235e-310);
+        assert_eq!(round_for_people(f64::MAX), f64::MAX);
     }
 
     #[test]
