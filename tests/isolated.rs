@@ -566,3 +566,37 @@ fn identical_isolated_and_as_written_results_are_said_once() {
         "{bp}"
     );
 }
+
+#[test]
+fn a_changed_return_type_is_blamed_on_that_function_alone() {
+    // sigmoid returns f32 matrices; Sigmoid::forward computes the sigmoid
+    // itself, and train_network is written in its own words. The compiler's
+    // error lies where the adapter uses sigmoid's result: only sigmoid is
+    // blamed, not the modules its arm also calls, and train_network (which
+    // never calls sigmoid) is graded as written.
+    let source = changed(
+        "modular",
+        &[
+            (
+                "pub fn sigmoid(x: &Array2<f64>) -> Array2<f64> {\n    x.mapv(|v| {\n        if v >= 0.0 {\n            1.0 / (1.0 + (-v).exp())\n        } else {\n            let e = v.exp();\n            e / (1.0 + e)\n        }\n    })",
+                "pub fn sigmoid(x: &Array2<f64>) -> Array2<f32> {\n    x.mapv(|v| {\n        if v >= 0.0 {\n            (1.0 / (1.0 + (-v).exp())) as f32\n        } else {\n            let e = v.exp();\n            (e / (1.0 + e)) as f32\n        }\n    })",
+            ),
+            (
+                "        let out = sigmoid(x);\n        self.output = Some(out.clone());",
+                "        let out = x.mapv(|v| 1.0 / (1.0 + (-v).exp()));\n        self.output = Some(out.clone());",
+            ),
+            (
+                "    let n = dataset.train_x.nrows();",
+                "    let n = dataset.train_x.shape()[0];",
+            ),
+        ],
+    );
+    let graded = grade_source("modular", &source);
+    assert_eq!(graded.failed(), ["Sigmoid"], "{}", graded.results);
+    let out = graded.test("Sigmoid")["output"].as_str().unwrap();
+    assert!(out.contains("your `sigmoid`"), "{out}");
+    assert!(!out.contains("Sigmoid::forward"), "{out}");
+    assert!(!out.contains("Sigmoid::backward"), "{out}");
+    let train = graded.test("train_network")["output"].as_str().unwrap();
+    assert!(!train.contains("changed form"), "{train}");
+}

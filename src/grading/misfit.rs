@@ -64,11 +64,7 @@ pub fn test_line(
             if name != adapter.name || adapter.item_at(*line).as_deref() != Some(item) {
                 return None;
             }
-            let arm = arm_text(adapter.text, item);
-            let function = functions.iter().find(|f| {
-                let short = f.rsplit("::").next().unwrap_or(f);
-                arm.contains(&format!("{short}("))
-            })?;
+            let function = call_at(adapter.text, item, *line, functions)?;
             let short = function.rsplit("::").next().unwrap_or(function);
             // The line of its `fn`, after any doc comment or attribute.
             let def = source.get(function)?;
@@ -85,24 +81,100 @@ pub fn test_line(
     })
 }
 
-/// The text of `item`'s arm in the adapter: from its `"item" =>` line to the next arm.
-fn arm_text(adapter: &str, item: &str) -> String {
+/// Which of `functions` the compiler's error at `line` (from 1) of the
+/// adapter, inside `item`'s arm, is about: the call to one of them still
+/// open at that line (an argument that no longer fits, or the call itself),
+/// else one whose `let` binding that line uses (a return type that no
+/// longer fits). `None` when neither: nothing is blamed on a guess.
+fn call_at<'f>(
+    adapter: &str,
+    item: &str,
+    line: usize,
+    functions: &'f [String],
+) -> Option<&'f String> {
     let lines: Vec<&str> = adapter.lines().collect();
-    let Some(start) = lines
+    let start = lines
         .iter()
-        .position(|l| l.trim_start().starts_with(&format!("\"{item}\" =>")))
-    else {
-        return String::new();
-    };
-    let indent = |l: &str| l.len() - l.trim_start().len();
-    let own = indent(lines[start]);
-    lines[start..]
-        .iter()
-        .enumerate()
-        .take_while(|(k, l)| *k == 0 || l.trim().is_empty() || indent(l) > own)
-        .map(|(_, l)| *l)
-        .collect::<Vec<_>>()
-        .join("\n")
+        .position(|l| l.trim_start().starts_with(&format!("\"{item}\" =>")))?;
+    if line == 0 || line - 1 < start || line > lines.len() {
+        return None;
+    }
+    let error_line = lines[line - 1];
+    // The arm up to the error's line, with where each line starts.
+    let text = lines[start..line].join("\n");
+    let error_from = text.len() - error_line.len();
+    let mut open: Option<(usize, &String)> = None;
+    let mut bound: Option<(usize, &String)> = None;
+    for f in functions {
+        for at in calls_of(&text, f) {
+            // Open: its own `(` is not closed by the end of the error's line.
+            let mut depth = 0i32;
+            let closed = text[at..].chars().any(|c| {
+                depth += match c {
+                    '(' => 1,
+                    ')' => -1,
+                    _ => 0,
+                };
+                depth == 0
+            });
+            if (!closed || at >= error_from) && open.is_none_or(|(p, _)| at > p) {
+                open = Some((at, f));
+            }
+            let line_start = text[..at].rfind('\n').map_or(0, |k| k + 1);
+            let binding = text[line_start..at]
+                .trim_start()
+                .strip_prefix("let ")
+                .and_then(|rest| rest.split(['=', ':']).next())
+                .map(|name| name.trim().trim_start_matches("mut ").trim());
+            let uses = binding.is_some_and(|name| {
+                !name.is_empty() && at < error_from && uses_name(error_line, name)
+            });
+            if uses && bound.is_none_or(|(p, _)| at > p) {
+                bound = Some((at, f));
+            }
+        }
+    }
+    open.or(bound).map(|(_, f)| f)
+}
+
+/// Where `text` calls `function` (`name` or `Type::name`): at each call's
+/// `(`. A method is called as `.name(` or `Type::name(`; a free function
+/// as `name(` after no identifier character and no `.`.
+fn calls_of(text: &str, function: &str) -> Vec<usize> {
+    let short = function.rsplit("::").next().unwrap_or(function);
+    let pattern = format!("{short}(");
+    let method = function.contains("::");
+    let mut found = Vec::new();
+    for (at, _) in text.match_indices(&pattern) {
+        let before = text[..at].chars().next_back();
+        let ident = |c: char| c.is_alphanumeric() || c == '_';
+        let fits = if method {
+            before == Some('.') || text[..at].ends_with(&format!("{}::", type_of(function)))
+        } else {
+            before.is_none_or(|c| !ident(c) && c != '.')
+        };
+        if fits {
+            found.push(at + pattern.len() - 1);
+        }
+    }
+    found
+}
+
+/// `Type` of `Type::name`.
+fn type_of(function: &str) -> &str {
+    function
+        .rsplit_once("::")
+        .map_or("", |(t, _)| t.rsplit("::").next().unwrap_or(t))
+}
+
+/// Whether `line` uses the identifier `name` (not as part of a longer one).
+fn uses_name(line: &str, name: &str) -> bool {
+    let ident = |c: char| c.is_alphanumeric() || c == '_';
+    line.match_indices(name).any(|(at, _)| {
+        let before = line[..at].chars().next_back();
+        let after = line[at + name.len()..].chars().next();
+        !before.is_some_and(ident) && !after.is_some_and(ident)
+    })
 }
 
 /// [`test_line`] for errors that point at the student's code or name a function.
@@ -166,6 +238,74 @@ fn line_of(text: &str, offset: usize) -> usize {
 mod tests {
     use super::*;
     use crate::build::ProbeError;
+
+    /// An arm of modular's adapter as it stands, and its graded functions.
+    const ARM: &str = "    match item {
+        \"sigmoid\" => {
+            let mut module = Sigmoid::default();
+            for c in calls(spec)? {
+                let output = module.forward(&x);
+                let grad_input = module.backward(&tensor_field(c, \"grad_output\")?);
+            }
+            let function = sigmoid(&x_last.ok_or(\"no calls\")?);
+            outputs([
+                (\"sigmoid\", from_tensor(&function)),
+            ])
+        }
+        \"train_network\" => {
+            let h = super::lab::train_network(
+                &mut model,
+                f64_field(spec, \"learning_rate\")?,
+            );
+        }
+    }";
+
+    fn graded() -> Vec<String> {
+        [
+            "Sigmoid::forward",
+            "Sigmoid::backward",
+            "sigmoid",
+            "train_network",
+        ]
+        .map(String::from)
+        .to_vec()
+    }
+
+    #[test]
+    fn an_error_is_blamed_on_the_call_it_is_in_or_the_binding_it_uses() {
+        let fs = graded();
+        let line = |needle: &str| 1 + ARM.lines().position(|l| l.contains(needle)).unwrap();
+        let at = |needle: &str, item: &str| call_at(ARM, item, line(needle), &fs).cloned();
+        // A changed return type: the error is where the result is used.
+        assert_eq!(
+            at("from_tensor(&function)", "sigmoid").as_deref(),
+            Some("sigmoid")
+        );
+        // A changed parameter: inside the call, or at the call itself.
+        let lr = "f64_field(spec, \"learning_rate\")";
+        assert_eq!(at(lr, "train_network").as_deref(), Some("train_network"));
+        assert_eq!(
+            at("let h =", "train_network").as_deref(),
+            Some("train_network")
+        );
+        assert_eq!(
+            at("module.backward(", "sigmoid").as_deref(),
+            Some("Sigmoid::backward")
+        );
+        assert_eq!(
+            at("module.forward(", "sigmoid").as_deref(),
+            Some("Sigmoid::forward")
+        );
+        // Asked of one function at a time (as isolated credit asks): a call
+        // closed before the error's line is not blamed for it.
+        let forward = ["Sigmoid::forward".to_string()];
+        assert_eq!(
+            call_at(ARM, "sigmoid", line("from_tensor(&function)"), &forward),
+            None
+        );
+        // A line that neither calls nor uses one: nothing is blamed.
+        assert_eq!(at("Sigmoid::default()", "sigmoid"), None);
+    }
 
     const FILE: &str = "pub fn sigmoid(z: f64) -> f64 { z }\n\
                         impl Net {\n    \
