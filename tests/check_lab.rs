@@ -125,15 +125,20 @@ fn a_broken_lab_fails_each_check_with_its_cause_and_a_fix() {
     );
     let warns = line(&stdout, "mse2", CHECKS[4]);
     assert!(
-        warns.contains("FAILED") && warns.contains("helper_never_used"),
+        warns.contains("FAILED: `cargo build --all-targets` in the handout gives 1 warning")
+            && warns.contains("helper_never_used")
+            && warns.contains("reference/labs/mse2/"),
         "{warns}"
     );
     let told = line(&stdout, "mse2", CHECKS[5]);
     assert!(
         told.contains("FAILED")
-            && told.contains("(times_one)")
             && told.contains("could never be told apart")
-            && told.contains("edit reference/labs/mse2/mistakes.toml"),
+            && told.contains(&format!(
+                "reference/labs/mse2/mistakes.toml: mistake[{}] (times_one)",
+                mistakes_text.matches("[[mistake]]").count()
+            ))
+            && told.contains("change or remove it"),
         "{told}"
     );
     // No other mistake is blamed.

@@ -145,10 +145,10 @@ pub fn check(root: &Path, lab: &str, cache: &Path, say: &mut dyn FnMut(&Line)) -
             Ok((_, _, dir)) => match warnings(root, &dir.path().join(lab), cache) {
                 Ok(w) if w.is_empty() => Outcome::Ok(String::new()),
                 Ok(w) => Outcome::Failed(format!(
-                    "`cargo build --all-targets` in the handout warns {} time(s), first: {}; \
-                     give the stub a `// BEGIN SOLUTION (handout: ...)` line that uses what it \
-                     leaves unused",
-                    w.len(),
+                    "`cargo build --all-targets` in the handout gives {}, the first: {}; fix it \
+                     in reference/labs/{lab}/ (outside the solution regions; for what a stub \
+                     leaves unused, a `// BEGIN SOLUTION (handout: let _ = (x, y);)` line)",
+                    plural(w.len(), "warning"),
                     w[0]
                 )),
                 Err(e) => Outcome::Failed(one_line(&e)),
@@ -223,8 +223,10 @@ fn told_apart(grader: &Grader, mistakes: Option<Result<regenerate::MistakesCheck
     for m in &entries {
         if !costs_points(grader, &m["outputs"]) {
             failed.push(format!(
-                "`{}` differs from the solution only in tests worth no points, so it scores \
-                 full marks: change a graded result or remove it",
+                "reference/labs/{}/mistakes.toml: mistake `{}` differs from the solution only \
+                 in tests worth no points, so it scores full marks: change a graded result or \
+                 remove it",
+                grader.lab.name(),
                 m["name"].as_str().unwrap_or("?")
             ));
         }
@@ -232,11 +234,7 @@ fn told_apart(grader: &Grader, mistakes: Option<Result<regenerate::MistakesCheck
     if failed.is_empty() {
         Outcome::Ok(plural(entries.len(), "mistake"))
     } else {
-        Outcome::Failed(format!(
-            "{}; edit reference/labs/{}/mistakes.toml",
-            failed.join("; "),
-            grader.lab.name()
-        ))
+        Outcome::Failed(failed.join("; "))
     }
 }
 
