@@ -1,6 +1,6 @@
 //! The `grade` command line. Exit codes: 0 graded (whatever the score) or
 //! command done; 1 graded but below `--min-score`, or a check failed
-//! (`fixtures --check`); 2 the grader could not do what was asked (bad
+//! (`fixtures --check`, `check-lab`); 2 the grader could not do what was asked (bad
 //! arguments, unknown lab, broken rubric or fixture).
 
 use anyhow::{bail, Context, Result};
