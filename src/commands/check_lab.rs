@@ -136,7 +136,7 @@ pub fn check(root: &Path, lab: &str, cache: &Path, say: &mut dyn FnMut(&Line)) -
                 number(*score),
                 number(total)
             )),
-            Err(e) => Outcome::Failed(format!("grading it failed: {}", one_line(&e))),
+            Err(e) => Outcome::Failed(format!("grading it failed: {}", one_line(e))),
         },
     );
     push(
