@@ -1,6 +1,6 @@
 //! The `grade` command line. Exit codes: 0 graded (whatever the score) or
 //! command done; 1 graded but below `--min-score`, or a check failed
-//! (`fixtures --check`); 2 the grader could not do what was asked (bad
+//! (`fixtures --check`, `check-lab`); 2 the grader could not do what was asked (bad
 //! arguments, unknown lab, broken rubric or fixture).
 
 use anyhow::{bail, Context, Result};
@@ -82,6 +82,13 @@ enum Cmd {
         lab: Option<String>,
         #[arg(long)]
         check: bool,
+    },
+    /// Check labs before handing them out: rubric and fresh fixtures, solution full marks,
+    /// handout 0 without warnings, every known mistake below full marks and told apart.
+    CheckLab {
+        /// One lab; all labs of the root when absent.
+        #[arg(long)]
+        lab: Option<String>,
     },
     /// List the labs this grader knows.
     Labs,
@@ -166,6 +173,7 @@ fn main() -> ExitCode {
             ci_install,
         }) => starter(&root, &lab, &out, solution, with_ci, ci_install),
         Some(Cmd::Fixtures { lab, check }) => fixtures(&root, lab, check),
+        Some(Cmd::CheckLab { lab }) => check_lab(&root, lab),
         Some(Cmd::Package { lab, out }) => package(&root, &lab, &out),
         Some(Cmd::Prepare { lab }) => prepare(&root, &lab),
         Some(Cmd::Batch {
@@ -231,6 +239,7 @@ fn course_grader_only(command: &Option<Cmd>) -> Result<()> {
         Some(Cmd::Similar { .. }) => build.require_course_grader("similar"),
         Some(Cmd::Package { .. }) => build.require_course_grader("package"),
         Some(Cmd::Fixtures { .. }) => build.require_course_grader("fixtures"),
+        Some(Cmd::CheckLab { .. }) => build.require_course_grader("check-lab"),
         Some(Cmd::Starter { solution: true, .. }) => {
             build.require_course_grader("starter --solution")
         }
@@ -583,6 +592,49 @@ fn starter(
     let what = if solution { "solution" } else { "handout" };
     println!("wrote the {} {what} crate to {}", lab.name(), out.display());
     Ok(ExitCode::SUCCESS)
+}
+
+fn check_lab(root: &Path, lab: Option<String>) -> Result<ExitCode> {
+    use grade::commands::check_lab::{check, Outcome};
+    let labs = match lab {
+        Some(l) => {
+            Lab::load(root, &l)?;
+            vec![l]
+        }
+        None => lab::names(root),
+    };
+    if labs.is_empty() {
+        bail!(
+            "{} holds no lab (no reference/labs/<lab>/lab.toml); point GRADE_ROOT at a course root",
+            root.display()
+        );
+    }
+    let cache = paths::cache_dir();
+    let (mut failed, mut unchecked, mut count) = (0, 0, 0);
+    for name in &labs {
+        for line in check(root, name, &cache, &mut |line| println!("{line}")) {
+            count += 1;
+            match line.outcome {
+                Outcome::Ok(_) => {}
+                Outcome::Failed(_) => failed += 1,
+                Outcome::NotChecked(_) => unchecked += 1,
+            }
+        }
+    }
+    let labs_said = if labs.len() == 1 {
+        "1 lab".to_string()
+    } else {
+        format!("{} labs", labs.len())
+    };
+    println!(
+        "check-lab: {labs_said}, {count} checks: {} passed, {failed} failed, {unchecked} not checked",
+        count - failed - unchecked
+    );
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn fixtures(root: &Path, lab: Option<String>, check: bool) -> Result<ExitCode> {

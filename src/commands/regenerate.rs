@@ -11,6 +11,28 @@ use std::path::Path;
 
 /// What a check found out of date, as messages naming each file.
 pub fn check(root: &Path, lab: &str) -> Result<Vec<String>> {
+    let mut stale = check_cases(root, lab)?;
+    // The mistakes' outputs are computed on the committed cases: only
+    // meaningful once those are current.
+    if !stale.is_empty() {
+        let path = root.join("fixtures").join(lab).join(mistakes::FILE);
+        if path.exists() {
+            stale.push(format!(
+                "{} not checked: the cases' fixtures are stale",
+                path.display()
+            ));
+        }
+        return Ok(stale);
+    }
+    let checked = check_mistakes(root, lab)?;
+    stale.extend(checked.refused);
+    stale.extend(checked.stale);
+    Ok(stale)
+}
+
+/// The cases' fixture files that differ from what the reference produces
+/// now, are missing, or are not produced by it, one message each.
+pub fn check_cases(root: &Path, lab: &str) -> Result<Vec<String>> {
     let dir = root.join("fixtures").join(lab);
     let mut stale = Vec::new();
     let files = generated(lab)?;
@@ -33,37 +55,45 @@ pub fn check(root: &Path, lab: &str) -> Result<Vec<String>> {
             ));
         }
     }
-    // The mistakes' outputs are computed on the committed cases: only
-    // meaningful once those are current.
-    let path = dir.join(mistakes::FILE);
-    if !stale.is_empty() {
-        if path.exists() {
-            stale.push(format!(
-                "{} not checked: the cases' fixtures are stale",
-                path.display()
-            ));
-        }
-        return Ok(stale);
-    }
+    Ok(stale)
+}
+
+/// What checking a lab's known mistakes found.
+#[derive(Default)]
+pub struct MistakesCheck {
+    /// `mistakes.json` out of date (or there without a catalogue).
+    pub stale: Vec<String>,
+    /// Entries that could never be told apart from the solution.
+    pub refused: Vec<String>,
+    /// The catalogue's outputs as built now (`None`: the lab has none).
+    pub generated: Option<String>,
+}
+
+/// Builds the lab's known mistakes and compares their outputs with
+/// `fixtures/<lab>/mistakes.json` (the cases' fixtures must be current).
+pub fn check_mistakes(root: &Path, lab: &str) -> Result<MistakesCheck> {
+    let path = root.join("fixtures").join(lab).join(mistakes::FILE);
+    let mut checked = MistakesCheck::default();
     match mistakes::generate(root, lab, &crate::lab::paths::cache_dir())? {
         Some(generated) => {
-            stale.extend(generated.refused);
+            checked.refused = generated.refused;
             match std::fs::read_to_string(&path) {
                 Ok(current) if current == generated.text => {}
-                Ok(_) => stale.push(format!(
+                Ok(_) => checked.stale.push(format!(
                     "{} differs from the known mistakes' outputs now",
                     path.display()
                 )),
-                Err(_) => stale.push(format!("{} is missing", path.display())),
+                Err(_) => checked.stale.push(format!("{} is missing", path.display())),
             }
+            checked.generated = Some(generated.text);
         }
-        None if path.exists() => stale.push(format!(
+        None if path.exists() => checked.stale.push(format!(
             "{} is there, but the lab has no mistakes.toml",
             path.display()
         )),
         None => {}
     }
-    Ok(stale)
+    Ok(checked)
 }
 
 /// Writes every fixture file of `lab`, each atomically; returns how many changed.
