@@ -345,13 +345,17 @@ fn a_mistake_on_hidden_cases_is_named_without_inputs_or_values() {
     }
 }
 
-/// results.json of the lab's solution with catalogue entry `e` applied,
+/// results.json of the lab's solution with catalogue entry `name` applied,
 /// graded with the lab data under `root` (a copy changed by the test).
-fn grade_mistake_under(root: &Path, lab: &str, e: &Entry) -> Value {
+fn grade_mistake_under(root: &Path, lab: &str, name: &str) -> Value {
+    let e = catalogue(root, lab)
+        .into_iter()
+        .find(|e| e.name == name)
+        .unwrap_or_else(|| panic!("no mistake {name} in {lab}'s catalogue"));
     let work = tempfile::tempdir().unwrap();
     let sub = work.path().join("submission/src");
     fs::create_dir_all(&sub).unwrap();
-    fs::write(sub.join("lib.rs"), apply(&solution_source(lab), e)).unwrap();
+    fs::write(sub.join("lib.rs"), apply(&solution_source(lab), &e)).unwrap();
     let results = work.path().join("results.json");
     let out = run(grade_bin()
         .env("GRADE_ROOT", root)
@@ -361,6 +365,16 @@ fn grade_mistake_under(root: &Path, lab: &str, e: &Entry) -> Value {
         .arg(&results));
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     serde_json::from_str(&fs::read_to_string(&results).unwrap()).unwrap()
+}
+
+/// The test called `name` in results.json `r`.
+fn test_named<'a>(r: &'a Value, name: &str) -> &'a Value {
+    r["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == name)
+        .unwrap_or_else(|| panic!("no test {name}: {r}"))
 }
 
 fn append_mistake(root: &Path, toml_text: &str) {
@@ -448,17 +462,8 @@ also = [{ from = "let s = sigmoid(z);", to = "let s = z.clone();" }]
         .env("GRADE_ROOT", root.path())
         .args(["fixtures", "--lab", "cs240"]));
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let e = catalogue(root.path(), "cs240")
-        .into_iter()
-        .find(|e| e.name == "sigmoid_derivative_of_activation")
-        .unwrap();
-    let r = grade_mistake_under(root.path(), "cs240", &e);
-    let test = r["tests"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["name"] == "sigmoid_derivative")
-        .unwrap();
+    let r = grade_mistake_under(root.path(), "cs240", "sigmoid_derivative_of_activation");
+    let test = test_named(&r, "sigmoid_derivative");
     let shown = test["output"].as_str().unwrap();
     let both = named_line(&[
         "sigmoid_derivative_as_z_minus_z_squared",
@@ -567,12 +572,7 @@ fn the_student_build_names_mistakes_on_public_cases_and_carries_no_hidden_output
     let r: Value =
         serde_json::from_str(&fs::read_to_string(work.path().join("results.json")).unwrap())
             .unwrap();
-    let test = r["tests"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["name"] == "mini_batch_GD")
-        .unwrap();
+    let test = test_named(&r, "mini_batch_GD");
     let shown = test["output"].as_str().unwrap();
     let line = named_line(&["divided_by_mini_batch_size"]);
     assert_eq!(shown.lines().filter(|l| *l == line).count(), 2, "{shown}");
@@ -642,17 +642,8 @@ fn a_mistake_is_named_only_where_its_functions_say() {
     );
     entry["functions"] = serde_json::json!(["sigmoid"]);
     fs::write(&path, serde_json::to_string(&v).unwrap()).unwrap();
-    let e = catalogue(root.path(), "cs240")
-        .into_iter()
-        .find(|e| e.name == "divided_by_mini_batch_size")
-        .unwrap();
-    let r = grade_mistake_under(root.path(), "cs240", &e);
-    let test = r["tests"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["name"] == "mini_batch_GD")
-        .unwrap();
+    let r = grade_mistake_under(root.path(), "cs240", "divided_by_mini_batch_size");
+    let test = test_named(&r, "mini_batch_GD");
     assert_eq!(test["status"], "failed", "{test}");
     assert!(!r.to_string().contains("divided_by_mini_batch_size"), "{r}");
 }
@@ -722,12 +713,7 @@ fn the_terminal_and_github_annotations_name_the_mistake_on_the_first_failure() {
     let r: Value =
         serde_json::from_str(&fs::read_to_string(work.path().join("results.json")).unwrap())
             .unwrap();
-    let test = r["tests"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["name"] == "back_propagation: loss L")
-        .unwrap();
+    let test = test_named(&r, "back_propagation: loss L");
     assert_eq!(test["status"], "failed");
     let number = test["number"].as_str().unwrap();
     let block = terminal_block(&stdout, number);
