@@ -9,6 +9,7 @@
 
 use super::regenerate;
 use crate::build::Toolchain;
+use crate::grading::numbers::num;
 use crate::grading::Grader;
 use crate::lab::handout::{write_starter, Form};
 use anyhow::{Context, Result};
@@ -112,14 +113,14 @@ pub fn check(root: &Path, lab: &str, cache: &Path, say: &mut dyn FnMut(&Line)) -
         SOLUTION,
         match scored(Form::Solution) {
             Ok((score, _, _)) if (score - total).abs() < 1e-9 => {
-                Outcome::Ok(format!("{} / {}", number(score), number(total)))
+                Outcome::Ok(format!("{} / {}", num(score), num(total)))
             }
             Ok((score, failed, _)) => Outcome::Failed(format!(
                 "it scores {} / {} (failed: {}); fix the solution regions of \
                  reference/labs/{lab}/src/ or the rubric's tolerances, then run \
                  `grade fixtures --lab {lab}`",
-                number(score),
-                number(total),
+                num(score),
+                num(total),
                 failed.join(", ")
             )),
             Err(e) => Outcome::Failed(format!("grading it failed: {}", one_line(&e))),
@@ -133,8 +134,8 @@ pub fn check(root: &Path, lab: &str, cache: &Path, say: &mut dyn FnMut(&Line)) -
             Ok((score, _, _)) => Outcome::Failed(format!(
                 "it scores {} / {}: a stub passes a test; make the handout's stubs `todo!()` \
                  (a `// BEGIN SOLUTION` region around the code they give away)",
-                number(*score),
-                number(total)
+                num(*score),
+                num(total)
             )),
             Err(e) => Outcome::Failed(format!("grading it failed: {}", one_line(e))),
         },
@@ -299,8 +300,4 @@ fn one_line(e: &anyhow::Error) -> String {
 
 fn plural(n: usize, what: &str) -> String {
     format!("{n} {what}{}", if n == 1 { "" } else { "s" })
-}
-
-fn number(x: f64) -> String {
-    crate::grading::numbers::num(x)
 }

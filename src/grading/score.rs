@@ -279,10 +279,12 @@ impl Grader {
             }
             if let Err(m) = compare(&expected[&name], got, &name, tol) {
                 let mut m = self.with_inputs(m, test, case, &name, got, tol);
-                // Said of public cases only (the detail): whether an answer
-                // equals an input depends on the inputs, which a hidden case
-                // keeps.
-                if !written && unchanged_input(&case.inputs, &expected[&name], got) {
+                // Public cases only: whether an answer equals an input
+                // depends on the inputs, which a hidden case keeps.
+                if !written
+                    && !self.is_hidden(&case.id)
+                    && unchanged_input(&case.inputs, &expected[&name], got)
+                {
                     m.detail.push_str(&format!(
                         "; your {name} is exactly one of the case's inputs, returned unchanged: \
                          computed (or updated) on a copy, or not at all?"
